@@ -1,0 +1,21 @@
+//! The types of Firebreak's business: channels, customers, identities and messages.
+//!
+//! Values that can be invalid are parsed once, at the edge, into newtypes whose
+//! constructors are the only way in; past the edge, a `Handle` or an `ExternalId`
+//! is known to be well formed. This crate does no IO and knows nothing of SQL or HTTP.
+
+mod channel;
+mod customer;
+mod error;
+mod ids;
+mod message;
+mod text;
+mod time;
+
+pub use channel::{Channel, Direction};
+pub use customer::{Customer, Email, Identity, NewCustomer, Phone, PostalArea};
+pub use error::FieldError;
+pub use ids::{CustomerId, ExternalId, Handle, IdentityId, Language, MessageId, PlatformUserId, ThreadKey};
+pub use message::{Author, MAX_RAW_BYTES, Metrics, NewMessage, RawPayload, StoredMessage};
+pub use text::{DisplayName, MAX_TEXT_BYTES, MessageText};
+pub use time::Timestamp;

@@ -5,6 +5,7 @@
 //! is known to be well formed. This crate does no IO and knows nothing of SQL or HTTP.
 
 mod channel;
+mod clock;
 mod customer;
 mod error;
 mod ids;
@@ -13,6 +14,7 @@ mod text;
 mod time;
 
 pub use channel::{Channel, Direction};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use customer::{Customer, Email, Identity, NewCustomer, Phone, PostalArea};
 pub use error::FieldError;
 pub use ids::{CustomerId, ExternalId, Handle, IdentityId, Language, MessageId, PlatformUserId, ThreadKey};

@@ -1,0 +1,32 @@
+//! Versioned schema migrations, embedded in the binary and applied in order at
+//! start. Each runs in the same immediate transaction as the bump of
+//! `PRAGMA user_version`, so a crash mid-migration leaves the old version, and
+//! two processes opening the same directory at once cannot both migrate.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// Every migration, in order; the database's `user_version` is the number of
+/// migrations applied.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_messages", include_str!("../../migrations/0001_messages.sql"))];
+
+/// The schema version this build expects.
+pub const LATEST: usize = MIGRATIONS.len();
+
+pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current: usize = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if current > LATEST {
+        return Err(StoreError::Database(format!(
+            "the database has schema version {current}, newer than this build's {LATEST}; use a newer firebreak"
+        )));
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+        tracing::info!(migration = name, "applying migration");
+        tx.execute_batch(sql).map_err(|e| StoreError::Database(format!("migration {name} failed: {e}")))?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(LATEST - current)
+}

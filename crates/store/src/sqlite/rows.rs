@@ -1,0 +1,250 @@
+//! Rows in and out: the statements that write messages and customers, and the
+//! mapping of a stored row back into domain types.
+
+use firebreak_domain::{
+    Author, Channel, CustomerId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language, MessageId,
+    MessageText, Metrics, NewCustomer, NewMessage, PlatformUserId, RawPayload, StoredMessage, ThreadKey, Timestamp,
+};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{CustomerOutcome, IngestOutcome, StoreError};
+
+const UPSERT_IDENTITY: &str = "\
+    INSERT INTO identities (channel, platform_id, handle, name, followers, first_seen) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+    ON CONFLICT (platform_id, channel) DO UPDATE SET \
+        handle = coalesce(excluded.handle, handle), \
+        name = coalesce(excluded.name, name), \
+        followers = coalesce(excluded.followers, followers) \
+    WHERE (excluded.handle IS NOT NULL AND excluded.handle IS NOT handle) \
+       OR (excluded.name IS NOT NULL AND excluded.name IS NOT name) \
+       OR (excluded.followers IS NOT NULL AND excluded.followers IS NOT followers) \
+    RETURNING id";
+
+const FIND_IDENTITY: &str = "SELECT id FROM identities WHERE platform_id = ?1 AND channel = ?2";
+
+const INSERT_MESSAGE: &str = "\
+    INSERT INTO messages (channel, external_id, direction, identity_id, text, language, created_at, received_at, \
+                          in_reply_to, thread_id, likes, shares, replies, raw) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+    ON CONFLICT (channel, external_id) DO NOTHING \
+    RETURNING id";
+
+const INSERT_FTS: &str = "INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)";
+
+const FIND_MESSAGE: &str = "SELECT id FROM messages WHERE channel = ?1 AND external_id = ?2";
+
+/// Raises engagement counts on a re-delivery; counts only go up, so a late
+/// delivery of an old snapshot cannot undo a newer one.
+const RAISE_METRICS: &str = "\
+    UPDATE messages SET likes = max(coalesce(likes, 0), ?2), shares = max(coalesce(shares, 0), ?3), \
+                        replies = max(coalesce(replies, 0), ?4) \
+    WHERE id = ?1 AND (likes IS NULL OR likes < ?2 OR shares IS NULL OR shares < ?3 OR replies IS NULL OR replies < ?4)";
+
+fn clamp_u64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Finds or creates the identity of a message's author, refreshing its handle,
+/// name and follower count when the platform reports new ones.
+fn identity_id(conn: &Connection, channel: Channel, author: &Author, now: Timestamp) -> Result<i64, StoreError> {
+    let mut upsert = conn.prepare_cached(UPSERT_IDENTITY)?;
+    let id: Option<i64> = upsert
+        .query_row(
+            params![
+                channel.as_str(),
+                author.id.as_str(),
+                author.handle.as_ref().map(Handle::as_str),
+                author.name.as_ref().map(DisplayName::as_str),
+                author.followers.map(clamp_u64),
+                now.unix_millis(),
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = id {
+        return Ok(id);
+    }
+    // The identity exists and nothing about it changed.
+    let mut find = conn.prepare_cached(FIND_IDENTITY)?;
+    Ok(find.query_row(params![author.id.as_str(), channel.as_str()], |r| r.get(0))?)
+}
+
+pub fn insert_messages(
+    conn: &Connection,
+    batch: &[NewMessage],
+    now: Timestamp,
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let mut insert = conn.prepare_cached(INSERT_MESSAGE)?;
+    let mut fts = conn.prepare_cached(INSERT_FTS)?;
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        let identity = identity_id(conn, m.channel, &m.author, now)?;
+        let metrics = m.metrics;
+        let new_id: Option<i64> = insert
+            .query_row(
+                params![
+                    m.channel.as_str(),
+                    m.external_id.as_str(),
+                    m.direction.as_str(),
+                    identity,
+                    m.text.as_str(),
+                    m.language.as_ref().map(Language::as_str),
+                    m.created_at.unix_millis(),
+                    now.unix_millis(),
+                    m.in_reply_to.as_ref().map(ExternalId::as_str),
+                    m.thread_id.as_ref().map(ThreadKey::as_str),
+                    metrics.map(|x| clamp_u64(x.likes)),
+                    metrics.map(|x| clamp_u64(x.shares)),
+                    metrics.map(|x| clamp_u64(x.replies)),
+                    m.raw.as_ref().map(RawPayload::as_str),
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match new_id {
+            Some(id) => {
+                fts.execute(params![id, m.text.as_str()])?;
+                out.push(IngestOutcome { id: MessageId(id), duplicate: false });
+            }
+            None => {
+                let mut find = conn.prepare_cached(FIND_MESSAGE)?;
+                let id: i64 = find.query_row(params![m.channel.as_str(), m.external_id.as_str()], |r| r.get(0))?;
+                if let Some(x) = metrics {
+                    let mut raise = conn.prepare_cached(RAISE_METRICS)?;
+                    raise.execute(params![id, clamp_u64(x.likes), clamp_u64(x.shares), clamp_u64(x.replies)])?;
+                }
+                out.push(IngestOutcome { id: MessageId(id), duplicate: true });
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn upsert_customers(
+    conn: &Connection,
+    batch: &[NewCustomer],
+    now: Timestamp,
+) -> Result<Vec<CustomerOutcome>, StoreError> {
+    let mut out = Vec::with_capacity(batch.len());
+    for c in batch {
+        let existing: Option<i64> = match &c.external_ref {
+            Some(r) => conn
+                .prepare_cached("SELECT id FROM customers WHERE external_ref = ?1")?
+                .query_row([r], |row| row.get(0))
+                .optional()?,
+            None => None,
+        };
+        let (id, created) = match existing {
+            Some(id) => {
+                conn.prepare_cached(
+                    "UPDATE customers SET name = coalesce(?2, name), postal_area = coalesce(?3, postal_area), \
+                     updated_at = ?4 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    c.name.as_ref().map(DisplayName::as_str),
+                    c.postal_area.as_ref().map(|p| p.as_str()),
+                    now.unix_millis()
+                ])?;
+                (id, false)
+            }
+            None => {
+                let id: i64 = conn
+                    .prepare_cached(
+                        "INSERT INTO customers (external_ref, name, postal_area, created_at, updated_at) \
+                         VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+                    )?
+                    .query_row(
+                        params![
+                            c.external_ref,
+                            c.name.as_ref().map(DisplayName::as_str),
+                            c.postal_area.as_ref().map(|p| p.as_str()),
+                            now.unix_millis()
+                        ],
+                        |r| r.get(0),
+                    )?;
+                (id, true)
+            }
+        };
+        let mut email =
+            conn.prepare_cached("INSERT OR IGNORE INTO customer_emails (customer_id, email) VALUES (?1, ?2)")?;
+        for e in &c.emails {
+            email.execute(params![id, e.as_str()])?;
+        }
+        let mut phone =
+            conn.prepare_cached("INSERT OR IGNORE INTO customer_phones (customer_id, phone) VALUES (?1, ?2)")?;
+        for p in &c.phones {
+            phone.execute(params![id, p.as_str()])?;
+        }
+        out.push(CustomerOutcome { id: CustomerId(id), created });
+    }
+    Ok(out)
+}
+
+/// The columns [`message_from_row`] expects, in order, for a query over
+/// `messages m JOIN identities i ON i.id = m.identity_id`.
+pub const MESSAGE_COLUMNS: &str = "m.id, m.identity_id, m.received_at, m.channel, m.external_id, m.direction, \
+    i.platform_id, i.handle, i.name, i.followers, m.text, m.language, m.created_at, m.in_reply_to, m.thread_id, \
+    m.likes, m.shares, m.replies, m.raw";
+
+/// The number of columns in [`MESSAGE_COLUMNS`].
+pub const MESSAGE_COLUMN_COUNT: usize = 19;
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(format!("a stored {what} is not valid: {e}").into())
+}
+
+fn opt<T>(
+    row: &Row<'_>,
+    i: usize,
+    what: &str,
+    parse: impl FnOnce(&str) -> Result<T, firebreak_domain::FieldError>,
+) -> rusqlite::Result<Option<T>> {
+    match row.get_ref(i)?.as_str_or_null()? {
+        None => Ok(None),
+        Some(s) => parse(s).map(Some).map_err(|e| corrupt(what, e)),
+    }
+}
+
+fn ts(ms: i64) -> rusqlite::Result<Timestamp> {
+    Timestamp::from_unix_millis(ms).map_err(|e| corrupt("time", e))
+}
+
+pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
+    let channel = Channel::parse(row.get_ref(3)?.as_str()?).map_err(|e| corrupt("channel", e))?;
+    let direction = Direction::parse(row.get_ref(5)?.as_str()?).map_err(|e| corrupt("direction", e))?;
+    let followers: Option<i64> = row.get(9)?;
+    let likes: Option<i64> = row.get(15)?;
+    let shares: Option<i64> = row.get(16)?;
+    let replies: Option<i64> = row.get(17)?;
+    let metrics = (likes.is_some() || shares.is_some() || replies.is_some()).then(|| Metrics {
+        likes: likes.unwrap_or(0).max(0) as u64,
+        shares: shares.unwrap_or(0).max(0) as u64,
+        replies: replies.unwrap_or(0).max(0) as u64,
+    });
+    let raw: Option<String> = row.get(18)?;
+    Ok(StoredMessage {
+        id: MessageId(row.get(0)?),
+        identity_id: IdentityId(row.get(1)?),
+        received_at: ts(row.get(2)?)?,
+        message: NewMessage {
+            channel,
+            external_id: ExternalId::parse(row.get::<_, String>(4)?).map_err(|e| corrupt("external id", e))?,
+            direction,
+            author: Author {
+                id: PlatformUserId::parse(row.get::<_, String>(6)?).map_err(|e| corrupt("author id", e))?,
+                handle: opt(row, 7, "handle", Handle::parse)?,
+                name: opt(row, 8, "name", DisplayName::parse)?,
+                followers: followers.map(|f| f.max(0) as u64),
+            },
+            text: MessageText::parse(row.get::<_, String>(10)?).map_err(|e| corrupt("text", e))?,
+            language: opt(row, 11, "language", Language::parse)?,
+            created_at: ts(row.get(12)?)?,
+            in_reply_to: opt(row, 13, "reply link", |s| ExternalId::parse(s))?,
+            thread_id: opt(row, 14, "thread id", |s| ThreadKey::parse(s))?,
+            metrics,
+            raw: raw.map(RawPayload::from_json_text),
+        },
+    })
+}

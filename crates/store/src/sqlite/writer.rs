@@ -1,0 +1,188 @@
+//! The single writer: one thread owns the write connection, takes jobs from a
+//! queue, and commits them in groups.
+//!
+//! Group commit: the writer blocks for the first job, then takes every job
+//! already waiting (up to `max_group_messages` messages) and applies them all
+//! in one `BEGIN IMMEDIATE` transaction, each job inside its own savepoint so
+//! that one failing job does not take the others down. While one group is
+//! being made durable (the fsync of the WAL), the next group queues up, so the
+//! cost of an fsync is shared by every caller waiting at that moment without
+//! adding any wait when the queue is quiet. Callers get their answer only
+//! after the group's `COMMIT` has returned, which with `synchronous=FULL` in
+//! WAL mode means the WAL is on disk.
+
+use std::{
+    sync::{Arc, atomic::Ordering, mpsc},
+    time::Instant,
+};
+
+use firebreak_domain::{NewCustomer, NewMessage, Timestamp};
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::{SqliteOptions, rows};
+use crate::{CustomerOutcome, IngestOutcome, StoreError, stats::StatsInner};
+
+/// A unit of work for the writer.
+enum Work {
+    Ingest(Vec<NewMessage>),
+    Customers(Vec<NewCustomer>),
+}
+
+/// What a unit of work produced.
+enum Output {
+    Ingest(Vec<IngestOutcome>),
+    Customers(Vec<CustomerOutcome>),
+}
+
+type Reply = oneshot::Sender<Result<Output, StoreError>>;
+
+enum Job {
+    Work(Work, Reply),
+    Close(oneshot::Sender<Result<(), StoreError>>),
+}
+
+impl Work {
+    fn weight(&self) -> usize {
+        match self {
+            Work::Ingest(b) => b.len(),
+            Work::Customers(b) => b.len(),
+        }
+    }
+}
+
+/// The callers' end of the writer's queue.
+pub struct WriterHandle {
+    tx: mpsc::Sender<Job>,
+}
+
+impl WriterHandle {
+    async fn submit(&self, work: Work) -> Result<Output, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Job::Work(work, reply)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, StoreError> {
+        match self.submit(Work::Ingest(batch)).await? {
+            Output::Ingest(o) => Ok(o),
+            Output::Customers(_) => Err(StoreError::Database("the writer answered the wrong job".into())),
+        }
+    }
+
+    pub async fn customers(&self, batch: Vec<NewCustomer>) -> Result<Vec<CustomerOutcome>, StoreError> {
+        match self.submit(Work::Customers(batch)).await? {
+            Output::Customers(o) => Ok(o),
+            Output::Ingest(_) => Err(StoreError::Database("the writer answered the wrong job".into())),
+        }
+    }
+
+    /// Asks the writer to commit what is queued and stop; waits until it has.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Job::Close(reply)).is_err() {
+            return Ok(()); // already closed
+        }
+        rx.await.unwrap_or(Ok(()))
+    }
+}
+
+pub fn spawn(conn: Connection, opts: SqliteOptions, stats: Arc<StatsInner>) -> WriterHandle {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("firebreak-writer".into())
+        .spawn(move || run(conn, rx, opts, stats))
+        .expect("the OS refused to start the writer thread");
+    WriterHandle { tx }
+}
+
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, opts: SqliteOptions, stats: Arc<StatsInner>) {
+    let mut closing = None;
+    while closing.is_none() {
+        let mut group = Vec::new();
+        let mut weight = 0;
+        match rx.recv() {
+            Ok(Job::Work(work, reply)) => {
+                weight += work.weight();
+                group.push((work, reply));
+            }
+            Ok(Job::Close(reply)) => closing = Some(reply),
+            Err(_) => return, // every handle is gone
+        }
+        while closing.is_none() && weight < opts.max_group_messages {
+            match rx.try_recv() {
+                Ok(Job::Work(work, reply)) => {
+                    weight += work.weight();
+                    group.push((work, reply));
+                }
+                Ok(Job::Close(reply)) => closing = Some(reply),
+                Err(_) => break,
+            }
+        }
+        if !group.is_empty() {
+            commit_group(&mut conn, group, opts.clock.now(), &stats);
+        }
+    }
+    // Everything queued before the close has been committed; refuse what
+    // raced in after it, then fold the WAL into the main file.
+    while let Ok(job) = rx.try_recv() {
+        match job {
+            Job::Work(_, reply) => drop(reply.send(Err(StoreError::Closed))),
+            Job::Close(reply) => drop(reply.send(Ok(()))),
+        }
+    }
+    let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(StoreError::from);
+    if let Some(reply) = closing {
+        let _ = reply.send(result);
+    }
+}
+
+/// Applies every job of the group in one transaction, each in a savepoint,
+/// commits, and only then answers the callers.
+fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp, stats: &StatsInner) {
+    let started = Instant::now();
+    let messages: usize = group.iter().map(|(w, _)| w.weight()).sum();
+    let (works, replies): (Vec<Work>, Vec<Reply>) = group.into_iter().unzip();
+
+    let outcome = (|| -> Result<Vec<Result<Output, StoreError>>, StoreError> {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(works.len());
+        for work in &works {
+            let mut sp = tx.savepoint()?;
+            let r = match work {
+                Work::Ingest(batch) => rows::insert_messages(&sp, batch, now).map(Output::Ingest),
+                Work::Customers(batch) => rows::upsert_customers(&sp, batch, now).map(Output::Customers),
+            };
+            if r.is_err() {
+                sp.rollback()?;
+            }
+            sp.commit()?;
+            results.push(r);
+        }
+        tx.commit()?;
+        Ok(results)
+    })();
+
+    match outcome {
+        Ok(results) => {
+            stats.groups_committed.fetch_add(1, Ordering::Relaxed);
+            stats.commit_seconds.observe(started.elapsed().as_secs_f64());
+            stats.group_messages.observe(messages as f64);
+            for (r, reply) in results.into_iter().zip(replies) {
+                if let Ok(Output::Ingest(outcomes)) = &r {
+                    let dup = outcomes.iter().filter(|o| o.duplicate).count() as u64;
+                    stats.messages_duplicate.fetch_add(dup, Ordering::Relaxed);
+                    stats.messages_stored.fetch_add(outcomes.len() as u64 - dup, Ordering::Relaxed);
+                }
+                let _ = reply.send(r);
+            }
+        }
+        Err(e) => {
+            stats.commit_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, "a group commit failed; nothing in it was stored");
+            for reply in replies {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
+    }
+}

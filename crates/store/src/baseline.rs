@@ -36,33 +36,42 @@ pub fn run_raw_baseline(dir: &Path, messages: &[NewMessage], batch: usize) -> Re
         let tx = conn.transaction()?;
         {
             let mut ident = tx.prepare_cached(
-                "INSERT INTO identities (channel, platform_id, handle, first_seen) VALUES (?1, ?2, ?3, 0) \
-                 ON CONFLICT DO UPDATE SET handle = excluded.handle RETURNING id",
+                "INSERT OR IGNORE INTO identities (channel, platform_id, handle, first_seen) VALUES (?1, ?2, ?3, 0)",
             )?;
+            let mut find = tx.prepare_cached("SELECT id FROM identities WHERE platform_id = ?1 AND channel = ?2")?;
             let mut msg = tx.prepare_cached(
                 "INSERT INTO messages (channel, external_id, direction, identity_id, text, created_at, received_at, \
-                 in_reply_to, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) RETURNING id",
+                 in_reply_to, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)",
             )?;
-            let mut fts = tx.prepare_cached("INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)")?;
+            let mut fts = tx.prepare_cached(
+                "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id >= ?1",
+            )?;
+            let mut first = None;
             for m in chunk {
-                let identity: i64 = ident.query_row(
-                    params![m.channel.as_str(), m.author.id.as_str(), m.author.handle.as_ref().map(|h| h.as_str())],
-                    |r| r.get(0),
-                )?;
-                let id: i64 = msg.query_row(
-                    params![
-                        m.channel.as_str(),
-                        m.external_id.as_str(),
-                        m.direction.as_str(),
-                        identity,
-                        m.text.as_str(),
-                        m.created_at.unix_millis(),
-                        m.in_reply_to.as_ref().map(|r| r.as_str()),
-                        m.raw.as_ref().map(|r| r.as_str()),
-                    ],
-                    |r| r.get(0),
-                )?;
-                fts.execute(params![id, m.text.as_str()])?;
+                let (channel, author) = (m.channel.as_str(), m.author.id.as_str());
+                let identity =
+                    if ident.execute(params![channel, author, m.author.handle.as_ref().map(|h| h.as_str())])? == 1 {
+                        tx.last_insert_rowid()
+                    } else {
+                        find.query_row(params![author, channel], |r| r.get(0))?
+                    };
+                msg.execute(params![
+                    channel,
+                    m.external_id.as_str(),
+                    m.direction.as_str(),
+                    identity,
+                    m.text.as_str(),
+                    m.created_at.unix_millis(),
+                    m.in_reply_to.as_ref().map(|r| r.as_str()),
+                    m.raw.as_ref().map(|r| r.as_str()),
+                ])?;
+                first.get_or_insert(tx.last_insert_rowid());
+            }
+            // The text is indexed in one statement per batch: FTS5 flushes its
+            // pending terms at every statement savepoint, so anyone who has
+            // measured it writes it this way.
+            if let Some(first) = first {
+                fts.execute([first])?;
             }
         }
         tx.commit()?;

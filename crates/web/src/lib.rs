@@ -1,1 +1,114 @@
-//! placeholder
+//! The only crate that knows HTTP.
+//!
+//! [`app`] builds the axum router over an [`AppState`]: the JSON API under
+//! `/api/v1` (ingest, read, search, inbound email), the platforms' webhooks
+//! under `/webhooks`, and the operational endpoints `/healthz` and
+//! `/metrics`. Tests drive the router directly or through [`serve`] on port 0.
+//! Every error a client sees is a [`Problem`] (RFC 9457 problem+json) with a
+//! stable code.
+
+mod api;
+mod auth;
+mod body;
+mod metrics;
+mod openapi;
+mod ops;
+mod pages;
+mod problem;
+mod webhooks;
+
+use std::{future::Future, sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post},
+};
+use firebreak_engine::Engine;
+use tokio::net::TcpListener;
+
+pub use metrics::HttpMetrics;
+pub use problem::{Code, FieldProblem, Problem};
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// What the HTTP layer needs to know from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Bearer tokens accepted on `/api/v1`. When empty, the API is open and
+    /// the server must only listen on loopback (the CLI enforces this).
+    pub api_tokens: Vec<String>,
+    /// X's consumer secret: signs CRC answers and webhook deliveries.
+    pub x_consumer_secret: Option<String>,
+    /// Meta's app secret: signs webhook deliveries.
+    pub meta_app_secret: Option<String>,
+    /// The token Meta echoes in its subscription handshake.
+    pub meta_verify_token: Option<String>,
+}
+
+/// Everything a handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    engine: Arc<Engine>,
+    config: WebConfig,
+    metrics: HttpMetrics,
+    started: Instant,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<Engine>, config: WebConfig) -> AppState {
+        AppState(Arc::new(Inner { engine, config, metrics: HttpMetrics::default(), started: Instant::now() }))
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.0.engine
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.0.config
+    }
+
+    pub fn metrics(&self) -> &HttpMetrics {
+        &self.0.metrics
+    }
+}
+
+/// The whole application as a router.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/messages", post(api::messages::ingest).get(api::messages::list))
+        .route("/messages/{id}", get(api::messages::get_one))
+        .route("/search", get(api::messages::search))
+        .route("/inbound/email", post(api::inbound::email))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
+        .route("/openapi.json", get(openapi::document));
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/problems/{code}", get(ops::problem_type))
+        .route("/webhooks/x", get(webhooks::x_crc).post(webhooks::x_events))
+        .route("/webhooks/meta", get(webhooks::meta_verify).post(webhooks::meta_events))
+        .nest("/api/v1", api)
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, then
+/// waits for requests in flight (and so for their commits) to finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

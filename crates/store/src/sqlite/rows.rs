@@ -9,35 +9,39 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::{CustomerOutcome, IngestOutcome, StoreError};
 
-const UPSERT_IDENTITY: &str = "\
-    INSERT INTO identities (channel, platform_id, handle, name, followers, first_seen) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-    ON CONFLICT (platform_id, channel) DO UPDATE SET \
-        handle = coalesce(excluded.handle, handle), \
-        name = coalesce(excluded.name, name), \
-        followers = coalesce(excluded.followers, followers) \
-    WHERE (excluded.handle IS NOT NULL AND excluded.handle IS NOT handle) \
-       OR (excluded.name IS NOT NULL AND excluded.name IS NOT name) \
-       OR (excluded.followers IS NOT NULL AND excluded.followers IS NOT followers) \
-    RETURNING id";
+// The write statements use `OR IGNORE` rather than `ON CONFLICT` clauses that
+// can abort: a statement that may abort part-way needs a statement journal,
+// and opening and closing one per row is the single largest cost of a big
+// transaction (its savepoint bookkeeping grows with the database). Values are
+// validated before they get here, so the only conflict left to ignore is the
+// uniqueness we rely on.
+const INSERT_IDENTITY: &str = "\
+    INSERT OR IGNORE INTO identities (channel, platform_id, handle, name, followers, first_seen) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-const FIND_IDENTITY: &str = "SELECT id FROM identities WHERE platform_id = ?1 AND channel = ?2";
+const FIND_IDENTITY: &str =
+    "SELECT id, handle, name, followers FROM identities WHERE platform_id = ?1 AND channel = ?2";
+
+const REFRESH_IDENTITY: &str = "\
+    UPDATE OR IGNORE identities SET handle = coalesce(?2, handle), name = coalesce(?3, name), \
+                                    followers = coalesce(?4, followers) WHERE id = ?1";
 
 const INSERT_MESSAGE: &str = "\
-    INSERT INTO messages (channel, external_id, direction, identity_id, text, language, created_at, received_at, \
-                          in_reply_to, thread_id, likes, shares, replies, raw) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
-    ON CONFLICT (channel, external_id) DO NOTHING \
-    RETURNING id";
+    INSERT OR IGNORE INTO messages (channel, external_id, direction, identity_id, text, language, created_at, \
+                                    received_at, in_reply_to, thread_id, likes, shares, replies, raw) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
-const INSERT_FTS: &str = "INSERT INTO messages_fts (rowid, text) VALUES (?1, ?2)";
+/// Indexes, in one statement, every message stored after `floor`. FTS5
+/// flushes its pending terms at every statement savepoint, so indexing row by
+/// row between other inserts would write one tiny segment per message.
+const INDEX_NEW: &str = "INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE id > ?1";
 
 const FIND_MESSAGE: &str = "SELECT id FROM messages WHERE channel = ?1 AND external_id = ?2";
 
 /// Raises engagement counts on a re-delivery; counts only go up, so a late
 /// delivery of an old snapshot cannot undo a newer one.
 const RAISE_METRICS: &str = "\
-    UPDATE messages SET likes = max(coalesce(likes, 0), ?2), shares = max(coalesce(shares, 0), ?3), \
+    UPDATE OR IGNORE messages SET likes = max(coalesce(likes, 0), ?2), shares = max(coalesce(shares, 0), ?3), \
                         replies = max(coalesce(replies, 0), ?4) \
     WHERE id = ?1 AND (likes IS NULL OR likes < ?2 OR shares IS NULL OR shares < ?3 OR replies IS NULL OR replies < ?4)";
 
@@ -48,26 +52,27 @@ fn clamp_u64(v: u64) -> i64 {
 /// Finds or creates the identity of a message's author, refreshing its handle,
 /// name and follower count when the platform reports new ones.
 fn identity_id(conn: &Connection, channel: Channel, author: &Author, now: Timestamp) -> Result<i64, StoreError> {
-    let mut upsert = conn.prepare_cached(UPSERT_IDENTITY)?;
-    let id: Option<i64> = upsert
-        .query_row(
-            params![
-                channel.as_str(),
-                author.id.as_str(),
-                author.handle.as_ref().map(Handle::as_str),
-                author.name.as_ref().map(DisplayName::as_str),
-                author.followers.map(clamp_u64),
-                now.unix_millis(),
-            ],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = id {
-        return Ok(id);
+    let handle = author.handle.as_ref().map(Handle::as_str);
+    let name = author.name.as_ref().map(DisplayName::as_str);
+    let followers = author.followers.map(clamp_u64);
+    let mut insert = conn.prepare_cached(INSERT_IDENTITY)?;
+    // Neither statement uses RETURNING: it runs the statement through a
+    // temporary table and so also needs a statement journal.
+    if insert.execute(params![channel.as_str(), author.id.as_str(), handle, name, followers, now.unix_millis()])? == 1 {
+        return Ok(conn.last_insert_rowid());
     }
-    // The identity exists and nothing about it changed.
     let mut find = conn.prepare_cached(FIND_IDENTITY)?;
-    Ok(find.query_row(params![author.id.as_str(), channel.as_str()], |r| r.get(0))?)
+    let (id, old_handle, old_name, old_followers): (i64, Option<String>, Option<String>, Option<i64>) = find
+        .query_row(params![author.id.as_str(), channel.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+    let changed = (handle.is_some() && handle != old_handle.as_deref())
+        || (name.is_some() && name != old_name.as_deref())
+        || (followers.is_some() && followers != old_followers);
+    if changed {
+        conn.prepare_cached(REFRESH_IDENTITY)?.execute(params![id, handle, name, followers])?;
+    }
+    Ok(id)
 }
 
 pub fn insert_messages(
@@ -76,35 +81,28 @@ pub fn insert_messages(
     now: Timestamp,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let mut insert = conn.prepare_cached(INSERT_MESSAGE)?;
-    let mut fts = conn.prepare_cached(INSERT_FTS)?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
         let identity = identity_id(conn, m.channel, &m.author, now)?;
         let metrics = m.metrics;
-        let new_id: Option<i64> = insert
-            .query_row(
-                params![
-                    m.channel.as_str(),
-                    m.external_id.as_str(),
-                    m.direction.as_str(),
-                    identity,
-                    m.text.as_str(),
-                    m.language.as_ref().map(Language::as_str),
-                    m.created_at.unix_millis(),
-                    now.unix_millis(),
-                    m.in_reply_to.as_ref().map(ExternalId::as_str),
-                    m.thread_id.as_ref().map(ThreadKey::as_str),
-                    metrics.map(|x| clamp_u64(x.likes)),
-                    metrics.map(|x| clamp_u64(x.shares)),
-                    metrics.map(|x| clamp_u64(x.replies)),
-                    m.raw.as_ref().map(RawPayload::as_str),
-                ],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match new_id {
+        let inserted = insert.execute(params![
+            m.channel.as_str(),
+            m.external_id.as_str(),
+            m.direction.as_str(),
+            identity,
+            m.text.as_str(),
+            m.language.as_ref().map(Language::as_str),
+            m.created_at.unix_millis(),
+            now.unix_millis(),
+            m.in_reply_to.as_ref().map(ExternalId::as_str),
+            m.thread_id.as_ref().map(ThreadKey::as_str),
+            metrics.map(|x| clamp_u64(x.likes)),
+            metrics.map(|x| clamp_u64(x.shares)),
+            metrics.map(|x| clamp_u64(x.replies)),
+            m.raw.as_ref().map(RawPayload::as_str),
+        ])?;
+        match (inserted == 1).then(|| conn.last_insert_rowid()) {
             Some(id) => {
-                fts.execute(params![id, m.text.as_str()])?;
                 out.push(IngestOutcome { id: MessageId(id), duplicate: false });
             }
             None => {
@@ -119,6 +117,17 @@ pub fn insert_messages(
         }
     }
     Ok(out)
+}
+
+/// The highest message id; new messages get higher ones.
+pub fn max_message_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.prepare_cached("SELECT coalesce(max(id), 0) FROM messages")?.query_row([], |r| r.get(0))?)
+}
+
+/// Adds every message stored after `floor` to the full-text index; returns
+/// how many.
+pub fn index_new_messages(conn: &Connection, floor: i64) -> Result<usize, StoreError> {
+    Ok(conn.prepare_cached(INDEX_NEW)?.execute([floor])?)
 }
 
 pub fn upsert_customers(

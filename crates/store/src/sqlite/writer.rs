@@ -146,6 +146,9 @@ fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp
 
     let outcome = (|| -> Result<Vec<Result<Output, StoreError>>, StoreError> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Messages are written first and indexed together at the end of the
+        // group; ids only grow, so the new ones are those above `floor`.
+        let floor = rows::max_message_id(&tx)?;
         let mut results = Vec::with_capacity(works.len());
         for work in &works {
             let mut sp = tx.savepoint()?;
@@ -158,6 +161,17 @@ fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp
             }
             sp.commit()?;
             results.push(r);
+        }
+        let new: usize = results
+            .iter()
+            .map(|r| match r {
+                Ok(Output::Ingest(o)) => o.iter().filter(|o| !o.duplicate).count(),
+                _ => 0,
+            })
+            .sum();
+        let indexed = rows::index_new_messages(&tx, floor)?;
+        if indexed != new {
+            return Err(StoreError::Database(format!("indexed {indexed} new messages, expected {new}")));
         }
         tx.commit()?;
         Ok(results)

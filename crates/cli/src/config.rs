@@ -1,0 +1,166 @@
+//! Configuration in layers: built-in defaults, then an optional TOML file
+//! (`--config` or `FIREBREAK_CONFIG`), then `FIREBREAK_*` environment
+//! variables, then flags. Raw values are parsed once here into a [`Config`]
+//! that the commands use as is.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The data directory when nothing else says.
+pub const DEFAULT_DATA: &str = "./firebreak-data";
+/// The listen address when nothing else says.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The file form. Every field is optional; unknown keys are errors, so a
+/// typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub listen: Option<String>,
+    #[serde(default)]
+    pub api_tokens: Vec<String>,
+    #[serde(default)]
+    pub x: XConfig,
+    #[serde(default)]
+    pub meta: MetaConfig,
+    #[serde(default)]
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct XConfig {
+    pub consumer_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaConfig {
+    pub app_secret: Option<String>,
+    pub verify_token: Option<String>,
+}
+
+/// An RSS/Atom feed to poll.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    pub url: String,
+    /// Seconds between polls; at least 10.
+    #[serde(default = "default_interval")]
+    pub interval_secs: u64,
+}
+
+fn default_interval() -> u64 {
+    300
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("the configuration file {} is not valid", path.display()))
+    }
+}
+
+/// Values that can come from flags or the environment (clap reads both,
+/// flags first). `None` means "not given here".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub api_tokens: Vec<String>,
+    pub config: Option<PathBuf>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub api_tokens: Vec<String>,
+    pub x_consumer_secret: Option<String>,
+    pub meta_app_secret: Option<String>,
+    pub meta_verify_token: Option<String>,
+    pub feeds: Vec<(String, Duration)>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    pub fn resolve(o: Overrides) -> anyhow::Result<Config> {
+        let file = match &o.config {
+            Some(p) => FileConfig::load(p)?,
+            None => FileConfig::default(),
+        };
+        let listen_text = o.listen.or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .with_context(|| format!("`{listen_text}` is not an address to listen on, such as 127.0.0.1:8080"))?;
+        let mut api_tokens = if o.api_tokens.is_empty() { file.api_tokens } else { o.api_tokens };
+        api_tokens.retain(|t| !t.trim().is_empty());
+        for t in &api_tokens {
+            if t.len() < 16 {
+                bail!("an API token must be at least 16 characters long");
+            }
+        }
+        let mut feeds = Vec::new();
+        for f in file.feeds {
+            if !(f.url.starts_with("http://") || f.url.starts_with("https://")) {
+                bail!("the feed `{}` is not an http or https URL", f.url);
+            }
+            feeds.push((f.url, Duration::from_secs(f.interval_secs.max(10))));
+        }
+        Ok(Config {
+            data: o.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
+            listen,
+            api_tokens,
+            x_consumer_secret: env("FIREBREAK_X_CONSUMER_SECRET").or(file.x.consumer_secret),
+            meta_app_secret: env("FIREBREAK_META_APP_SECRET").or(file.meta.app_secret),
+            meta_verify_token: env("FIREBREAK_META_VERIFY_TOKEN").or(file.meta.verify_token),
+            feeds,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata = \"/from/file\"\n[[feeds]]\nurl = \"https://example.com/feed\"\n",
+        )
+        .unwrap();
+        let c =
+            Config::resolve(Overrides { data: Some("/from/flag".into()), config: Some(path), ..Default::default() })
+                .unwrap();
+        assert_eq!(c.data, PathBuf::from("/from/flag"));
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.feeds[0].1, Duration::from_secs(300));
+        let d = Config::resolve(Overrides::default()).unwrap();
+        assert_eq!(d.data, PathBuf::from(DEFAULT_DATA));
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        assert!(Config::resolve(Overrides { config: Some(path), ..Default::default() }).is_err());
+        assert!(Config::resolve(Overrides { listen: Some("nowhere".into()), ..Default::default() }).is_err());
+        assert!(Config::resolve(Overrides { api_tokens: vec!["short".into()], ..Default::default() }).is_err());
+    }
+}

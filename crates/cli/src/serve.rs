@@ -1,0 +1,76 @@
+//! `firebreak serve`: open the store, start the server, and on SIGINT or
+//! SIGTERM stop taking requests, finish those in flight and close the store
+//! so that the commit in flight completes.
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use firebreak_engine::Engine;
+use firebreak_store::{SqliteOptions, SqliteStore, Store};
+use firebreak_web::{AppState, WebConfig};
+use tokio::net::TcpListener;
+
+use crate::{config::Config, demo};
+
+pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
+    if config.api_tokens.is_empty() && !config.listen.ip().is_loopback() {
+        bail!(
+            "refusing to listen on {} with no API token configured; set FIREBREAK_API_TOKENS (or --api-token), \
+             or listen on a loopback address such as 127.0.0.1",
+            config.listen
+        );
+    }
+    let store = Arc::new(SqliteStore::open(&config.data, SqliteOptions::default())?);
+    let engine = Arc::new(Engine::new(store.clone()));
+    if load_demo {
+        let loaded = demo::load(&engine).await.context("cannot load the demo data")?;
+        tracing::info!(messages = loaded.messages, customers = loaded.customers, "demo data loaded");
+    }
+    let listener =
+        TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    // The first line on standard output says where we listen, so scripts and
+    // tests that ask for port 0 can find it.
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, data = %config.data.display(), "firebreak is serving");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let pollers = crate::import::spawn_feed_pollers(engine.clone(), &config.feeds, stop_rx);
+
+    let web = WebConfig {
+        api_tokens: config.api_tokens.clone(),
+        x_consumer_secret: config.x_consumer_secret.clone(),
+        meta_app_secret: config.meta_app_secret.clone(),
+        meta_verify_token: config.meta_verify_token.clone(),
+    };
+    firebreak_web::serve(listener, AppState::new(engine, web), shutdown_signal()).await?;
+    tracing::info!("no longer taking requests; finishing the commit in flight");
+    let _ = stop_tx.send(true);
+    for p in pollers {
+        let _ = p.await;
+    }
+    store.close().await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,252 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 description of every route.
+//! Written by hand next to the router; a test checks that every route the
+//! router answers is described here and that every described route answers.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::problem::Code;
+
+/// Every (method, path) the application serves, as the OpenAPI document
+/// names them. The router test walks this list.
+#[cfg(test)]
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/healthz"),
+    ("get", "/metrics"),
+    ("get", "/problems/{code}"),
+    ("get", "/"),
+    ("get", "/webhooks/x"),
+    ("post", "/webhooks/x"),
+    ("get", "/webhooks/meta"),
+    ("post", "/webhooks/meta"),
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/messages"),
+    ("get", "/api/v1/messages"),
+    ("get", "/api/v1/messages/{id}"),
+    ("get", "/api/v1/search"),
+    ("post", "/api/v1/inbound/email"),
+];
+
+fn problem_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+fn json_response(description: &str, schema: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+pub fn build() -> Value {
+    let channels: Vec<&str> = firebreak_domain::Channel::ALL.iter().map(|c| c.as_str()).collect();
+    let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+    let bearer = json!([{ "bearer": [] }]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Firebreak API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Ingest, read and search customer messages from every channel. Errors are RFC 9457 problem+json with a stable `code`."
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Channel": { "type": "string", "enum": channels },
+                "Author": {
+                    "type": "object", "additionalProperties": false, "required": ["id"],
+                    "properties": {
+                        "id": { "type": "string", "minLength": 1 },
+                        "handle": { "type": ["string", "null"] },
+                        "name": { "type": ["string", "null"] },
+                        "followers": { "type": ["integer", "null"], "minimum": 0 }
+                    }
+                },
+                "Metrics": {
+                    "type": "object", "additionalProperties": false,
+                    "properties": { "likes": { "type": "integer" }, "shares": { "type": "integer" }, "replies": { "type": "integer" } }
+                },
+                "NormalisedMessage": {
+                    "type": "object", "additionalProperties": false,
+                    "required": ["channel", "external_id", "author", "text", "created_at"],
+                    "properties": {
+                        "channel": { "$ref": "#/components/schemas/Channel" },
+                        "external_id": { "type": "string", "minLength": 1 },
+                        "direction": { "type": "string", "enum": ["in", "out"], "default": "in" },
+                        "author": { "$ref": "#/components/schemas/Author" },
+                        "text": { "type": "string", "maxLength": 65536, "description": "At most 64 KiB of UTF-8." },
+                        "created_at": { "type": "string", "format": "date-time" },
+                        "language": { "type": ["string", "null"] },
+                        "in_reply_to": { "type": ["string", "null"] },
+                        "thread_id": { "type": ["string", "null"] },
+                        "metrics": { "oneOf": [{ "$ref": "#/components/schemas/Metrics" }, { "type": "null" }] },
+                        "raw": { "type": ["object", "null"] }
+                    }
+                },
+                "StoredMessage": {
+                    "allOf": [
+                        { "$ref": "#/components/schemas/NormalisedMessage" },
+                        { "type": "object", "properties": {
+                            "id": { "type": "integer" },
+                            "identity_id": { "type": "integer" },
+                            "received_at": { "type": "string", "format": "date-time" }
+                        } }
+                    ]
+                },
+                "IngestOutcome": {
+                    "type": "object", "required": ["id", "duplicate"],
+                    "properties": { "id": { "type": "integer" }, "duplicate": { "type": "boolean" } }
+                },
+                "IngestResponse": {
+                    "type": "object", "required": ["items"],
+                    "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/IngestOutcome" } } }
+                },
+                "MessagePage": {
+                    "type": "object",
+                    "properties": {
+                        "items": { "type": "array", "items": { "$ref": "#/components/schemas/StoredMessage" } },
+                        "next_cursor": { "type": ["string", "null"] }
+                    }
+                },
+                "SearchResponse": {
+                    "type": "object",
+                    "properties": { "items": { "type": "array", "items": {
+                        "type": "object",
+                        "properties": {
+                            "score": { "type": "number" },
+                            "snippet": { "type": "string", "description": "HTML-escaped text with matches in <mark>." },
+                            "highlights": { "type": "array", "items": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2 } },
+                            "message": { "$ref": "#/components/schemas/StoredMessage" }
+                        }
+                    } } }
+                },
+                "Problem": {
+                    "type": "object", "required": ["type", "title", "status", "code"],
+                    "properties": {
+                        "type": { "type": "string" },
+                        "title": { "type": "string" },
+                        "status": { "type": "integer" },
+                        "detail": { "type": "string" },
+                        "code": { "type": "string", "enum": codes },
+                        "errors": { "type": "array", "items": {
+                            "type": "object",
+                            "properties": {
+                                "index": { "type": "integer" },
+                                "field": { "type": "string" },
+                                "code": { "type": "string" },
+                                "message": { "type": "string" }
+                            }
+                        } }
+                    }
+                }
+            }
+        },
+        "paths": {
+            "/healthz": { "get": { "summary": "Liveness and store health", "responses": {
+                "200": { "description": "Healthy" }, "503": problem_response("The store does not answer") } } },
+            "/metrics": { "get": { "summary": "Prometheus metrics", "responses": {
+                "200": { "description": "Prometheus text format 0.0.4", "content": { "text/plain": {} } } } } },
+            "/problems/{code}": { "get": { "summary": "What a problem type means",
+                "parameters": [{ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "enum": codes } }],
+                "responses": { "200": { "description": "The code, its status and title" }, "404": problem_response("Unknown code") } } },
+            "/": { "get": { "summary": "The home page: recent messages and search", "responses": {
+                "200": { "description": "HTML", "content": { "text/html": {} } } } } },
+            "/webhooks/x": {
+                "get": { "summary": "X CRC challenge", "parameters": [query("crc_token", "The challenge", json!({ "type": "string" }))],
+                    "responses": { "200": { "description": "`{\"response_token\": \"sha256=...\"}`" },
+                        "403": problem_response("No consumer secret configured") } },
+                "post": { "summary": "X Account Activity events, signed with x-twitter-webhooks-signature",
+                    "requestBody": { "required": true, "content": { "application/json": {} } },
+                    "responses": { "200": json_response("Stored", "IngestResponse"),
+                        "401": problem_response("Missing or wrong signature"), "403": problem_response("No secret configured") } }
+            },
+            "/webhooks/meta": {
+                "get": { "summary": "Meta subscription handshake",
+                    "parameters": [query("hub.mode", "`subscribe`", json!({ "type": "string" })),
+                        query("hub.verify_token", "The configured verify token", json!({ "type": "string" })),
+                        query("hub.challenge", "Echoed back", json!({ "type": "string" }))],
+                    "responses": { "200": { "description": "The challenge", "content": { "text/plain": {} } },
+                        "403": problem_response("Token mismatch or not configured") } },
+                "post": { "summary": "Meta Page and Instagram webhook events, signed with X-Hub-Signature-256",
+                    "requestBody": { "required": true, "content": { "application/json": {} } },
+                    "responses": { "200": json_response("Stored", "IngestResponse"),
+                        "401": problem_response("Missing or wrong signature"), "403": problem_response("No secret configured") } }
+            },
+            "/api/v1/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1" } } } },
+            "/api/v1/messages": {
+                "post": {
+                    "summary": "Ingest a batch of normalised messages (at most 10,000 items and 10 MB); all or nothing; answers after commit",
+                    "security": bearer,
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "array", "maxItems": 10000, "items": { "$ref": "#/components/schemas/NormalisedMessage" } } } } },
+                    "responses": {
+                        "200": json_response("One outcome per item, in order", "IngestResponse"),
+                        "400": problem_response("Malformed JSON or invalid UTF-8"),
+                        "401": problem_response("Missing or wrong token"),
+                        "413": problem_response("Body or batch too large"),
+                        "415": problem_response("Not JSON"),
+                        "422": problem_response("Invalid items, each named by index and field; nothing stored"),
+                        "503": problem_response("The store failed; nothing stored")
+                    }
+                },
+                "get": {
+                    "summary": "List messages newest first, with keyset pagination",
+                    "security": bearer,
+                    "parameters": [
+                        query("channel", "Only this channel", json!({ "$ref": "#/components/schemas/Channel" })),
+                        query("since", "Created at or after (RFC 3339)", json!({ "type": "string", "format": "date-time" })),
+                        query("until", "Created before (RFC 3339)", json!({ "type": "string", "format": "date-time" })),
+                        query("author", "The author's platform id or handle", json!({ "type": "string" })),
+                        query("cursor", "`next_cursor` of the previous page", json!({ "type": "string" })),
+                        query("limit", "Page size, 1 to 1000 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 1000 }))
+                    ],
+                    "responses": { "200": json_response("A page", "MessagePage"), "400": problem_response("A bad parameter") }
+                }
+            },
+            "/api/v1/messages/{id}": { "get": {
+                "summary": "One message", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": json_response("The message", "StoredMessage"), "404": problem_response("No such message") } } },
+            "/api/v1/search": { "get": {
+                "summary": "Full-text search, ranked by BM25, with highlights. Words are AND-ed; \"quoted phrases\", prefix*, -excluded.",
+                "security": bearer,
+                "parameters": [
+                    { "name": "q", "in": "query", "required": true, "schema": { "type": "string" } },
+                    query("channel", "Only this channel", json!({ "$ref": "#/components/schemas/Channel" })),
+                    query("limit", "1 to 100 (default 20)", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))
+                ],
+                "responses": { "200": json_response("Hits, best first", "SearchResponse"), "400": problem_response("A bad query") } } },
+            "/api/v1/inbound/email": { "post": {
+                "summary": "One raw RFC 5322 email; Message-ID, In-Reply-To and References are kept",
+                "security": bearer,
+                "requestBody": { "required": true, "content": { "message/rfc822": {} } },
+                "responses": { "200": json_response("Stored", "IngestOutcome"), "422": problem_response("Not an email") } } }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_described_and_nothing_else() {
+        let doc = build();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut described = Vec::new();
+        for (path, ops) in paths {
+            for method in ops.as_object().unwrap().keys() {
+                described.push((method.clone(), path.clone()));
+            }
+        }
+        described.sort();
+        let mut routes: Vec<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        routes.sort();
+        assert_eq!(described, routes);
+    }
+}

@@ -1,0 +1,89 @@
+//! `spawn_app`: the real router, store and engine on 127.0.0.1:0 with a
+//! fresh data directory.
+
+use std::sync::Arc;
+
+use firebreak_engine::Engine;
+use firebreak_store::{SqliteOptions, SqliteStore, Store};
+use firebreak_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub store: Arc<SqliteStore>,
+    _dir: tempfile::TempDir,
+}
+
+pub const X_SECRET: &str = "test-consumer-secret-0123456789";
+pub const META_SECRET: &str = "test-meta-app-secret-987654";
+pub const META_VERIFY: &str = "verify-me-please";
+pub const TOKEN: &str = "a-test-token-of-sufficient-length";
+
+pub fn configured() -> WebConfig {
+    WebConfig {
+        api_tokens: vec![],
+        x_consumer_secret: Some(X_SECRET.into()),
+        meta_app_secret: Some(META_SECRET.into()),
+        meta_verify_token: Some(META_VERIFY.into()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(configured()).await
+}
+
+pub async fn spawn_with(config: WebConfig) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap());
+    let engine = Arc::new(Engine::new(store.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(engine, config);
+    tokio::spawn(async move {
+        firebreak_web::serve(listener, state, std::future::pending()).await.unwrap();
+    });
+    TestApp { url, client: reqwest::Client::new(), store, _dir: dir }
+}
+
+impl TestApp {
+    pub async fn post_messages(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/messages", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.url)).send().await.unwrap()
+    }
+
+    pub async fn stored(&self) -> u64 {
+        self.store.counts().await.unwrap().messages
+    }
+}
+
+/// A valid normalised message.
+pub fn message(id: &str, text: &str) -> Value {
+    json!({
+        "channel": "x",
+        "external_id": id,
+        "author": { "id": "6253282", "handle": "ann_example", "name": "Ann", "followers": 42 },
+        "text": text,
+        "created_at": "2026-11-20T07:42:00Z"
+    })
+}
+
+/// Reads a problem+json answer, checking its shape.
+pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}

@@ -1,0 +1,8 @@
+//! Black-box tests of the HTTP API: the real application on port 0 with a
+//! temporary data directory, spoken to over HTTP.
+
+mod helpers;
+mod ingest;
+mod ops;
+mod read;
+mod webhooks;

@@ -197,9 +197,6 @@ pub const MESSAGE_COLUMNS: &str = "m.id, m.identity_id, m.received_at, m.channel
     i.platform_id, i.handle, i.name, i.followers, m.text, m.language, m.created_at, m.in_reply_to, m.thread_id, \
     m.likes, m.shares, m.replies, m.raw";
 
-/// The number of columns in [`MESSAGE_COLUMNS`].
-pub const MESSAGE_COLUMN_COUNT: usize = 19;
-
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("a stored {what} is not valid: {e}").into())
 }

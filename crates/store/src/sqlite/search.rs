@@ -1,9 +1,9 @@
 //! Full-text search over message text with FTS5: the user's words turned into
 //! a safe FTS5 query, ranked by BM25, with highlights.
 
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, ToSql, params};
 
-use super::rows::{MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, message_from_row};
+use super::rows::{MESSAGE_COLUMNS, message_from_row};
 use crate::{SearchHit, SearchQuery, StoreError};
 
 /// Marks FTS5 puts around each match; private-use characters, so they do not
@@ -92,49 +92,63 @@ pub(crate) fn fts_query(q: &str) -> Result<String, StoreError> {
     Ok(fts)
 }
 
-pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-    let fts = fts_query(&q.q)?;
-    let limit = i64::from(q.limit.clamp(1, MAX_RESULTS));
-    let marks = format!("highlight(messages_fts, 0, '{OPEN}', '{CLOSE}')");
-    // Without a filter, FTS5 sorts by rank itself and computes highlights
-    // only for the rows it returns.
-    let (sql, args): (String, Vec<Box<dyn ToSql>>) = match q.channel {
-        None => (
-            format!(
-                "SELECT {MESSAGE_COLUMNS}, -f.rank, f.marked FROM \
-                 (SELECT rowid, rank, {marks} AS marked FROM messages_fts WHERE messages_fts MATCH ?1 \
-                  ORDER BY rank LIMIT ?2) f \
-                 JOIN messages m ON m.id = f.rowid JOIN identities i ON i.id = m.identity_id ORDER BY f.rank"
-            ),
-            vec![Box::new(fts), Box::new(limit)],
-        ),
-        Some(channel) => (
-            format!(
-                "SELECT {MESSAGE_COLUMNS}, -messages_fts.rank, {marks} FROM messages_fts \
-                 JOIN messages m ON m.id = messages_fts.rowid JOIN identities i ON i.id = m.identity_id \
-                 WHERE messages_fts MATCH ?1 AND m.channel = ?3 ORDER BY messages_fts.rank LIMIT ?2"
-            ),
-            vec![Box::new(fts), Box::new(limit), Box::new(channel.as_str())],
-        ),
-    };
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
-    let rows = stmt.query_map(params.as_slice(), |r| {
-        let message = message_from_row(r)?;
-        let score: f64 = r.get(MESSAGE_COLUMN_COUNT)?;
-        let marked: String = r.get(MESSAGE_COLUMN_COUNT + 1)?;
-        Ok((message, score, marked))
-    });
-    let rows = rows.map_err(|e| match e {
+/// How many of the newest matches are ranked. A word that occurs in a third
+/// of a million messages would otherwise have every one of them scored by
+/// BM25 (hundreds of milliseconds); ranking only the newest matches keeps
+/// every query's cost bounded, and for a care team the newest mentions are the
+/// ones that matter. A query with fewer matches than this is ranked whole.
+pub const RANKED_CANDIDATES: u32 = 4000;
+
+fn fts_error(e: rusqlite::Error) -> StoreError {
+    match e {
         rusqlite::Error::SqliteFailure(_, Some(m)) if m.contains("fts5") => StoreError::InvalidQuery(m),
         e => e.into(),
-    })?;
-    let mut hits = Vec::new();
-    for row in rows {
-        let (message, score, marked) = row?;
+    }
+}
+
+pub fn search(conn: &Connection, q: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
+    let fts = fts_query(&q.q)?;
+    let limit = q.limit.clamp(1, MAX_RESULTS) as usize;
+
+    // 1. The newest candidates with their BM25 rank (FTS5 reads its doclists
+    //    newest first and stops after RANKED_CANDIDATES).
+    let (sql, args): (&str, Vec<Box<dyn ToSql>>) = match q.channel {
+        None => (
+            "SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            vec![Box::new(fts.clone()), Box::new(RANKED_CANDIDATES)],
+        ),
+        Some(channel) => (
+            "SELECT f.rowid, f.rank FROM messages_fts f JOIN messages m ON m.id = f.rowid \
+             WHERE messages_fts MATCH ?1 AND m.channel = ?3 ORDER BY f.rowid DESC LIMIT ?2",
+            vec![Box::new(fts.clone()), Box::new(RANKED_CANDIDATES), Box::new(channel.as_str())],
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let params: Vec<&dyn ToSql> = args.iter().map(|b| b.as_ref()).collect();
+    let mut candidates: Vec<(i64, f64)> = stmt
+        .query_map(params.as_slice(), |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(fts_error)?
+        .collect::<Result<_, _>>()
+        .map_err(fts_error)?;
+    // BM25 in FTS5 is negative, lower is better; ties go to the newer.
+    candidates.sort_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    candidates.truncate(limit);
+
+    // 2. The chosen messages, their highlights, and snippets.
+    let mut mark = conn.prepare_cached(&format!(
+        "SELECT highlight(messages_fts, 0, '{OPEN}', '{CLOSE}') FROM messages_fts \
+         WHERE messages_fts MATCH ?1 AND rowid = ?2"
+    ))?;
+    let mut load = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages m JOIN identities i ON i.id = m.identity_id WHERE m.id = ?1"
+    ))?;
+    let mut hits = Vec::with_capacity(candidates.len());
+    for (id, rank) in candidates {
+        let message = load.query_row([id], message_from_row)?;
+        let marked: String = mark.query_row(params![fts, id], |r| r.get(0))?;
         let highlights = highlight_ranges(message.message.text.as_str(), &marked);
         let snippet = snippet(message.message.text.as_str(), &highlights);
-        hits.push(SearchHit { score, snippet, highlights, message });
+        hits.push(SearchHit { score: -rank, snippet, highlights, message });
     }
     Ok(hits)
 }

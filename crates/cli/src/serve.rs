@@ -29,6 +29,9 @@ pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    // Signal handlers are installed before we say we are listening, so a
+    // SIGTERM that follows at once is a clean stop, not a kill.
+    let shutdown = shutdown_signal()?;
     // The first line on standard output says where we listen, so scripts and
     // tests that ask for port 0 can find it.
     println!("listening on http://{addr}");
@@ -43,7 +46,7 @@ pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
         meta_app_secret: config.meta_app_secret.clone(),
         meta_verify_token: config.meta_verify_token.clone(),
     };
-    firebreak_web::serve(listener, AppState::new(engine, web), shutdown_signal()).await?;
+    firebreak_web::serve(listener, AppState::new(engine, web), shutdown).await?;
     tracing::info!("no longer taking requests; finishing the commit in flight");
     let _ = stop_tx.send(true);
     for p in pollers {
@@ -54,23 +57,25 @@ pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves at the first SIGINT or SIGTERM. The handlers are registered when
+/// this is called, not when the future is first polled.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("cannot watch for SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot watch for SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

@@ -15,7 +15,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use firebreak_channels::{RowError, airline, customers_csv, email, jsonl, twcs};
+use firebreak_channels::{RowError, airline, customers_csv, email, jsonl, twcs, x};
 use firebreak_domain::{NewCustomer, NewMessage, Timestamp};
 use firebreak_engine::Engine;
 use firebreak_store::{SqliteOptions, SqliteStore, Store};
@@ -41,6 +41,10 @@ pub enum Format {
     Mbox,
     /// An RSS, Atom or JSON feed, from a file or an http(s) URL.
     Feed,
+    /// X API v2 results: one search or lookup response, or filtered-stream
+    /// lines (one JSON object per line).
+    #[value(name = "x-v2")]
+    XV2,
     /// Customers: external_id, name, emails, phones, postal_area.
     CustomersCsv,
 }
@@ -95,6 +99,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     for file in &args.files {
         let items = match args.format {
             Format::Feed => read_feed(file).await?,
+            Format::XV2 => read_x_v2(file)?,
             _ => {
                 let f = std::fs::File::open(file).with_context(|| format!("cannot open {file}"))?;
                 spawn_reader(args.format, bar.clone(), f)
@@ -169,7 +174,7 @@ fn spawn_reader(format: Format, bar: ProgressBar, file: std::fs::File) -> mpsc::
                     })
                 })
             })),
-            Format::Feed => unreachable!("feeds are read whole"),
+            Format::Feed | Format::XV2 => unreachable!("feeds and X responses are read whole"),
         };
         let mut chunk = Vec::with_capacity(BATCH);
         for item in iter {
@@ -197,6 +202,29 @@ async fn read_feed(source: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
         .with_context(|| format!("{source} cannot be read as a feed"))?;
     let (tx, rx) = mpsc::channel(1);
     tx.send(messages.into_iter().map(|m| Ok(Item::Message(m))).collect()).await.ok();
+    Ok(rx)
+}
+
+/// Reads an X API v2 file: a whole response, or else one response per line
+/// (the filtered stream's form), each line's problems reported on its own.
+fn read_x_v2(file: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
+    let items: Chunk = match x::parse_v2_response(&bytes) {
+        Ok(messages) => messages.into_iter().map(|m| Ok(Item::Message(m))).collect(),
+        Err(_) => bytes
+            .split(|b| *b == b'\n')
+            .enumerate()
+            .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+            .flat_map(|(i, line)| match x::parse_v2_response(line) {
+                Ok(messages) => messages.into_iter().map(|m| Ok(Item::Message(m))).collect::<Vec<_>>(),
+                Err(e) => {
+                    vec![Err(RowError { line: i as u64 + 1, field: None, code: e.code(), message: e.to_string() })]
+                }
+            })
+            .collect(),
+    };
+    let (tx, rx) = mpsc::channel(1);
+    tx.try_send(items).ok();
     Ok(rx)
 }
 

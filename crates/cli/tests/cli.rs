@@ -274,3 +274,18 @@ fn import_works_while_serve_runs_on_the_same_directory() {
     assert!(server.get("/healthz").contains("\"messages\":5000"));
     assert!(server.stop().success());
 }
+
+#[test]
+fn x_api_v2_responses_and_stream_lines_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["import", "--format", "x-v2", fixture("x_v2_search.json").to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("stored 0,"), "{}", stdout(&out));
+
+    let line = std::fs::read_to_string(fixture("x_v2_stream_line.json")).unwrap().replace('\n', " ");
+    let lines = dir.path().join("stream.jsonl");
+    std::fs::write(&lines, format!("{line}\n{{\"data\": 12}}\n")).unwrap();
+    let out = run(&["import", "--format", "x-v2", lines.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(1), "the bad second line is rejected");
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+}

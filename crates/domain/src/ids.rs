@@ -34,6 +34,14 @@ row_id!(
     /// A person on one channel.
     IdentityId
 );
+row_id!(
+    /// A conversation: messages joined by reply links and thread ids.
+    ConversationId
+);
+row_id!(
+    /// A case: the work of answering one customer, across channels.
+    CaseId
+);
 
 /// Checks the rules shared by opaque platform identifiers: not empty, not too
 /// long, no control characters.

@@ -4,6 +4,7 @@
 //! constructors are the only way in; past the edge, a `Handle` or an `ExternalId`
 //! is known to be well formed. This crate does no IO and knows nothing of SQL or HTTP.
 
+pub mod calendar;
 mod channel;
 mod clock;
 mod customer;
@@ -17,7 +18,9 @@ pub use channel::{Channel, Direction};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use customer::{Customer, Email, Identity, NewCustomer, Phone, PostalArea};
 pub use error::FieldError;
-pub use ids::{CustomerId, ExternalId, Handle, IdentityId, Language, MessageId, PlatformUserId, ThreadKey};
+pub use ids::{
+    CaseId, ConversationId, CustomerId, ExternalId, Handle, IdentityId, Language, MessageId, PlatformUserId, ThreadKey,
+};
 pub use message::{Author, MAX_RAW_BYTES, Metrics, NewMessage, RawPayload, StoredMessage};
 pub use text::{DisplayName, MAX_TEXT_BYTES, MessageText};
 pub use time::Timestamp;

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::{
-    Channel, Direction, DisplayName, ExternalId, Handle, IdentityId, Language, MessageId, MessageText, PlatformUserId,
-    ThreadKey, Timestamp,
+    Channel, ConversationId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language, MessageId, MessageText,
+    PlatformUserId, ThreadKey, Timestamp,
 };
 
 /// The most bytes of a platform's original payload we keep with a message.
@@ -102,6 +102,7 @@ pub struct NewMessage {
 pub struct StoredMessage {
     pub id: MessageId,
     pub identity_id: IdentityId,
+    pub conversation_id: Option<ConversationId>,
     /// When Firebreak first stored it.
     pub received_at: Timestamp,
     #[serde(flatten)]

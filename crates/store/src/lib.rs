@@ -21,7 +21,8 @@ use firebreak_domain::{MessageId, NewCustomer, NewMessage, StoredMessage};
 pub use baseline::{BaselineReport, run_raw_baseline, time_raw_search};
 pub use error::StoreError;
 pub use query::{
-    Cursor, CustomerOutcome, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery, StoreCounts,
+    Cursor, CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery,
+    StoreCounts,
 };
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use stats::{Histogram, HistogramSnapshot, StoreStats};
@@ -49,6 +50,10 @@ pub trait Store: Send + Sync + 'static {
     async fn search(&self, query: SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
 
     async fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Per responding account, the median time from a conversation's first
+    /// inbound message to the first outbound one at or after it.
+    async fn first_responses(&self) -> Result<Vec<FirstResponse>, StoreError>;
 
     /// Runs the database's own consistency check; `Ok("ok")` when sound.
     async fn integrity_check(&self) -> Result<String, StoreError>;

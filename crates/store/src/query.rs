@@ -79,6 +79,15 @@ pub struct SearchHit {
     pub message: StoredMessage,
 }
 
+/// The median time to a first response, for one responding account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FirstResponse {
+    /// The handle (or platform id) of the account that answered.
+    pub brand: String,
+    pub conversations: u64,
+    pub median_seconds: f64,
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct StoreCounts {
     pub messages: u64,

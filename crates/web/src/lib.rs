@@ -84,6 +84,7 @@ pub fn app(state: AppState) -> Router {
         .route("/messages/{id}", get(api::messages::get_one))
         .route("/search", get(api::messages::search))
         .route("/inbound/email", post(api::inbound::email))
+        .route("/reports/first-response", get(api::reports::first_response))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
         .route("/openapi.json", get(openapi::document));
 

@@ -25,6 +25,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/messages/{id}"),
     ("get", "/api/v1/search"),
     ("post", "/api/v1/inbound/email"),
+    ("get", "/api/v1/reports/first-response"),
 ];
 
 fn problem_response(description: &str) -> Value {
@@ -217,6 +218,10 @@ pub fn build() -> Value {
                     query("limit", "1 to 100 (default 20)", json!({ "type": "integer", "minimum": 1, "maximum": 100 }))
                 ],
                 "responses": { "200": json_response("Hits, best first", "SearchResponse"), "400": problem_response("A bad query") } } },
+            "/api/v1/reports/first-response": { "get": {
+                "summary": "Per answering account: conversations answered and the median seconds from a conversation's first inbound message to the first outbound message at or after it",
+                "security": bearer,
+                "responses": { "200": { "description": "`{\"items\": [{\"brand\", \"conversations\", \"median_seconds\"}]}`" } } } },
             "/api/v1/inbound/email": { "post": {
                 "summary": "One raw RFC 5322 email; Message-ID, In-Reply-To and References are kept",
                 "security": bearer,

@@ -9,7 +9,10 @@ use crate::StoreError;
 
 /// Every migration, in order; the database's `user_version` is the number of
 /// migrations applied.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_messages", include_str!("../../migrations/0001_messages.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_messages", include_str!("../../migrations/0001_messages.sql")),
+    ("0002_conversations", include_str!("../../migrations/0002_conversations.sql")),
+];
 
 /// The schema version this build expects.
 pub const LATEST: usize = MIGRATIONS.len();

@@ -10,8 +10,10 @@
 
 mod migrations;
 mod reader;
+mod reports;
 mod rows;
 mod search;
+mod threads;
 
 pub(crate) use search::fts_query;
 mod writer;
@@ -27,8 +29,8 @@ use firebreak_domain::{Clock, MessageId, NewCustomer, NewMessage, StoredMessage,
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    CustomerOutcome, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery, Store, StoreCounts, StoreError,
-    StoreStats, stats::StatsInner,
+    CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery, Store,
+    StoreCounts, StoreError, StoreStats, stats::StatsInner,
 };
 
 /// How the SQLite store is set up.
@@ -156,6 +158,10 @@ impl Store for SqliteStore {
 
     async fn counts(&self) -> Result<StoreCounts, StoreError> {
         self.read(reader::counts).await
+    }
+
+    async fn first_responses(&self) -> Result<Vec<FirstResponse>, StoreError> {
+        self.read(reports::first_responses).await
     }
 
     async fn integrity_check(&self) -> Result<String, StoreError> {

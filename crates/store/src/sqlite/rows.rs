@@ -2,11 +2,13 @@
 //! mapping of a stored row back into domain types.
 
 use firebreak_domain::{
-    Author, Channel, CustomerId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language, MessageId,
-    MessageText, Metrics, NewCustomer, NewMessage, PlatformUserId, RawPayload, StoredMessage, ThreadKey, Timestamp,
+    Author, Channel, ConversationId, CustomerId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language,
+    MessageId, MessageText, Metrics, NewCustomer, NewMessage, PlatformUserId, RawPayload, StoredMessage, ThreadKey,
+    Timestamp,
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::threads;
 use crate::{CustomerOutcome, IngestOutcome, StoreError};
 
 // The write statements use `OR IGNORE` rather than `ON CONFLICT` clauses that
@@ -28,8 +30,9 @@ const REFRESH_IDENTITY: &str = "\
 
 const INSERT_MESSAGE: &str = "\
     INSERT OR IGNORE INTO messages (channel, external_id, direction, identity_id, text, language, created_at, \
-                                    received_at, in_reply_to, thread_id, likes, shares, replies, raw) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+                                    received_at, in_reply_to, thread_id, likes, shares, replies, raw, \
+                                    conversation_id) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 
 /// Indexes, in one statement, every message stored after `floor`. FTS5
 /// flushes its pending terms at every statement savepoint, so indexing row by
@@ -81,10 +84,23 @@ pub fn insert_messages(
     now: Timestamp,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let mut insert = conn.prepare_cached(INSERT_MESSAGE)?;
+    let mut find = conn.prepare_cached(FIND_MESSAGE)?;
     let mut out = Vec::with_capacity(batch.len());
     for m in batch {
-        let identity = identity_id(conn, m.channel, &m.author, now)?;
         let metrics = m.metrics;
+        let existing: Option<i64> =
+            find.query_row(params![m.channel.as_str(), m.external_id.as_str()], |r| r.get(0)).optional()?;
+        if let Some(id) = existing {
+            // A re-delivery: the same message, perhaps with newer counts.
+            if let Some(x) = metrics {
+                let mut raise = conn.prepare_cached(RAISE_METRICS)?;
+                raise.execute(params![id, clamp_u64(x.likes), clamp_u64(x.shares), clamp_u64(x.replies)])?;
+            }
+            out.push(IngestOutcome { id: MessageId(id), duplicate: true });
+            continue;
+        }
+        let identity = identity_id(conn, m.channel, &m.author, now)?;
+        let conversation = threads::conversation_for(conn, m)?;
         let inserted = insert.execute(params![
             m.channel.as_str(),
             m.external_id.as_str(),
@@ -100,21 +116,12 @@ pub fn insert_messages(
             metrics.map(|x| clamp_u64(x.shares)),
             metrics.map(|x| clamp_u64(x.replies)),
             m.raw.as_ref().map(RawPayload::as_str),
+            conversation,
         ])?;
-        match (inserted == 1).then(|| conn.last_insert_rowid()) {
-            Some(id) => {
-                out.push(IngestOutcome { id: MessageId(id), duplicate: false });
-            }
-            None => {
-                let mut find = conn.prepare_cached(FIND_MESSAGE)?;
-                let id: i64 = find.query_row(params![m.channel.as_str(), m.external_id.as_str()], |r| r.get(0))?;
-                if let Some(x) = metrics {
-                    let mut raise = conn.prepare_cached(RAISE_METRICS)?;
-                    raise.execute(params![id, clamp_u64(x.likes), clamp_u64(x.shares), clamp_u64(x.replies)])?;
-                }
-                out.push(IngestOutcome { id: MessageId(id), duplicate: true });
-            }
+        if inserted != 1 {
+            return Err(StoreError::Database(format!("message {} was not inserted", m.external_id)));
         }
+        out.push(IngestOutcome { id: MessageId(conn.last_insert_rowid()), duplicate: false });
     }
     Ok(out)
 }
@@ -195,7 +202,7 @@ pub fn upsert_customers(
 /// `messages m JOIN identities i ON i.id = m.identity_id`.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.identity_id, m.received_at, m.channel, m.external_id, m.direction, \
     i.platform_id, i.handle, i.name, i.followers, m.text, m.language, m.created_at, m.in_reply_to, m.thread_id, \
-    m.likes, m.shares, m.replies, m.raw";
+    m.likes, m.shares, m.replies, m.raw, m.conversation_id";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("a stored {what} is not valid: {e}").into())
@@ -233,6 +240,7 @@ pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
     Ok(StoredMessage {
         id: MessageId(row.get(0)?),
         identity_id: IdentityId(row.get(1)?),
+        conversation_id: row.get::<_, Option<i64>>(19)?.map(ConversationId),
         received_at: ts(row.get(2)?)?,
         message: NewMessage {
             channel,

@@ -3,3 +3,4 @@
 pub mod inbound;
 pub mod messages;
 mod params;
+pub mod reports;

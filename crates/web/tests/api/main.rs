@@ -5,4 +5,5 @@ mod helpers;
 mod ingest;
 mod ops;
 mod read;
+mod replay;
 mod webhooks;

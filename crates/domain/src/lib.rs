@@ -5,12 +5,14 @@
 //! is known to be well formed. This crate does no IO and knows nothing of SQL or HTTP.
 
 pub mod calendar;
+pub mod case;
 mod channel;
 mod clock;
 mod customer;
 mod error;
 mod ids;
 mod message;
+pub mod sla;
 mod text;
 mod time;
 

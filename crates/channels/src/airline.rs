@@ -78,6 +78,7 @@ fn row(line: u64, r: &csv::StringRecord, c: &Columns, header: &Header) -> Result
         thread_id: None,
         metrics: shares.map(|shares| Metrics { likes: 0, shares, replies: 0 }),
         raw: Some(RawPayload::from_value(&header.row_object(r))),
+        triage: None,
     })
 }
 

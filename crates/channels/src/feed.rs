@@ -106,6 +106,7 @@ fn message(
         thread_id: None,
         metrics: None,
         raw: Some(RawPayload::from_value(&raw)),
+        triage: None,
     })
 }
 

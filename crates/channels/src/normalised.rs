@@ -301,6 +301,7 @@ fn build(w: WireMessage<'_>) -> Result<NewMessage, Vec<FieldProblem>> {
             thread_id,
             metrics,
             raw,
+            triage: None,
         }),
         _ => Err(c.0),
     }

@@ -201,6 +201,7 @@ fn arb_message() -> impl Strategy<Value = NewMessage> {
                     thread_id: thread.map(|t| ThreadKey::parse(t).unwrap()),
                     metrics: metrics.map(|(likes, shares, replies)| Metrics { likes, shares, replies }),
                     raw: raw.map(|r| RawPayload::from_value(&json!({"note": r, "n": [1, {"a": null}]}))),
+                    triage: None,
                 }
             },
         )

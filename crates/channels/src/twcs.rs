@@ -99,6 +99,7 @@ fn row(line: u64, r: &csv::StringRecord, c: &Columns, header: &Header) -> Result
         thread_id: None,
         metrics: None,
         raw: Some(RawPayload::from_value(&header.row_object(r))),
+        triage: None,
     })
 }
 

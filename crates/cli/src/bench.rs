@@ -143,9 +143,23 @@ fn cycle(base: &[NewMessage], n: usize, tag: &str) -> Vec<NewMessage> {
         .collect()
 }
 
-async fn start_server(dir: &Path) -> anyhow::Result<(Arc<SqliteStore>, String, tokio::task::JoinHandle<()>)> {
+/// Whether the engine judges messages as it stores them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Triage {
+    On,
+    Off,
+}
+
+async fn start_server(
+    dir: &Path,
+    triage: Triage,
+) -> anyhow::Result<(Arc<SqliteStore>, String, tokio::task::JoinHandle<()>)> {
     let store = Arc::new(SqliteStore::open(dir, SqliteOptions::default())?);
-    let engine = Arc::new(Engine::new(store.clone()));
+    let mut engine = Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock));
+    if triage == Triage::Off {
+        engine = engine.without_triage();
+    }
+    let engine = Arc::new(engine);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let state = AppState::new(engine, WebConfig::default());
@@ -160,8 +174,9 @@ async fn http_ingest_run(
     bodies: Arc<Vec<Vec<u8>>>,
     senders: usize,
     total: usize,
+    triage: Triage,
 ) -> anyhow::Result<f64> {
-    let (store, url, server) = start_server(scratch).await?;
+    let (store, url, server) = start_server(scratch, triage).await?;
     let client = reqwest::Client::new();
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -220,6 +235,7 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
     );
     let bodies = Arc::new(bodies);
     let (mut http, mut import_path, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut untriaged, mut triage_ratios) = (Vec::new(), Vec::new());
     for run in 0..b.runs {
         let dir = Scratch::new(&b.scratch, &format!("raw-{run}"))?;
         let m = messages.clone();
@@ -230,12 +246,16 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
         drop(dir);
 
         let dir = Scratch::new(&b.scratch, &format!("http-{run}"))?;
-        let http_rate = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len()).await?;
+        let http_rate = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::On).await?;
+        drop(dir);
+
+        let dir = Scratch::new(&b.scratch, &format!("plain-{run}"))?;
+        let plain_rate = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::Off).await?;
         drop(dir);
 
         let dir = Scratch::new(&b.scratch, &format!("import-{run}"))?;
         let store = Arc::new(SqliteStore::open(&dir.0, SqliteOptions::default())?);
-        let engine = Arc::new(Engine::new(store.clone()));
+        let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
         let started = Instant::now();
         import::ingest_all(&engine, messages.clone(), import::BATCH).await?;
         let import_rate = messages.len() as f64 / started.elapsed().as_secs_f64();
@@ -243,13 +263,18 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
         drop(dir);
 
         println!(
-            "  run {}: http {:>8.0} msg/s   import {:>8.0} msg/s   raw sqlite {:>8.0} msg/s   http/raw {:.2}",
+            "  run {}: http {:>7.0} msg/s (without triage {:>7.0}, ratio {:.2})   import {:>7.0} msg/s   \
+             raw sqlite {:>7.0} msg/s   http/raw {:.2}",
             run + 1,
             http_rate,
+            plain_rate,
+            http_rate / plain_rate,
             import_rate,
             raw_rate,
             http_rate / raw_rate
         );
+        untriaged.push(plain_rate);
+        triage_ratios.push(http_rate / plain_rate);
         http.push(http_rate);
         import_path.push(import_rate);
         raw.push(raw_rate);
@@ -260,6 +285,11 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
         median(http.clone()),
         median(import_path.clone()),
         median(raw.clone())
+    );
+    println!(
+        "median: http without triage {:.0} msg/s; with/without triage {:.2}",
+        median(untriaged),
+        median(triage_ratios)
     );
     println!(
         "median ratio http/raw {:.2}, import/raw {:.2}",
@@ -323,12 +353,12 @@ async fn search(b: SearchBench) -> anyhow::Result<()> {
             scratch.0.clone()
         }
     };
-    let (store, url, server) = start_server(&dir).await?;
+    let (store, url, server) = start_server(&dir, Triage::On).await?;
     let have = store.counts().await?.messages as usize;
     if have < b.messages {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         let started = Instant::now();
-        let engine = Arc::new(Engine::new(store.clone()));
+        let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
         let mut made = have;
         while made < b.messages {
             let n = (b.messages - made).min(100_000);

@@ -86,7 +86,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let store = Arc::new(SqliteStore::open(&config.data, SqliteOptions::default())?);
-    let engine = Arc::new(Engine::new(store.clone()));
+    let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
     let started = Instant::now();
     let total_bytes: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let bar = ProgressBar::new(total_bytes.max(1));

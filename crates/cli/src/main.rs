@@ -9,6 +9,7 @@ mod export;
 mod feeds;
 mod import;
 mod serve;
+mod triage;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -77,11 +78,22 @@ enum Command {
         /// Load the demo data set first, so there is something to look at.
         #[arg(long)]
         demo: bool,
+        /// A triage model written by `firebreak train`; the built-in one when absent.
+        #[arg(long, value_name = "FILE")]
+        model: Option<PathBuf>,
     },
     /// Import messages or customers from files.
     Import(import::ImportArgs),
     /// Write stored messages as JSONL in the normalised form.
     Export(export::ExportArgs),
+    /// Judge messages from standard input: sentiment, intent, urgency, entities.
+    Triage(triage::TriageArgs),
+    /// Train a triage model from the shared data sets.
+    Train(triage::TrainArgs),
+    /// Evaluate a triage model on the airline test split.
+    Eval(triage::EvalArgs),
+    /// Re-judge every stored message with a (new) model.
+    Retriage(triage::RetriageArgs),
     /// Measure Firebreak's speed against a baseline in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -109,10 +121,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve { data, listen, api_tokens, demo } => {
+            Command::Serve { data, listen, api_tokens, demo, model } => {
                 let config = Config::resolve(Overrides { listen, api_tokens, ..data.overrides() })?;
-                serve::run(config, demo).await.map(|()| ExitCode::SUCCESS)
+                let triager = triage::load_triager(model.as_deref())?;
+                serve::run(config, demo, triager).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Triage(args) => triage::triage(args),
+            Command::Train(args) => triage::train_model(args).map(|()| ExitCode::SUCCESS),
+            Command::Eval(args) => triage::eval(args).map(|()| ExitCode::SUCCESS),
+            Command::Retriage(args) => triage::retriage(args).await.map(|()| ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,
             Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Bench(cmd) => bench::run(cmd).await.map(|()| ExitCode::SUCCESS),

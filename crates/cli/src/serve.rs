@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::{config::Config, demo};
 
-pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
+pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Triager) -> anyhow::Result<()> {
     if config.api_tokens.is_empty() && !config.listen.ip().is_loopback() {
         bail!(
             "refusing to listen on {} with no API token configured; set FIREBREAK_API_TOKENS (or --api-token), \
@@ -21,7 +21,7 @@ pub async fn run(config: Config, load_demo: bool) -> anyhow::Result<()> {
         );
     }
     let store = Arc::new(SqliteStore::open(&config.data, SqliteOptions::default())?);
-    let engine = Arc::new(Engine::new(store.clone()));
+    let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)).with_triager(triager));
     if load_demo {
         let loaded = demo::load(&engine).await.context("cannot load the demo data")?;
         tracing::info!(messages = loaded.messages, customers = loaded.customers, "demo data loaded");

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 
 use crate::{
     Channel, ConversationId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language, MessageId, MessageText,
-    PlatformUserId, ThreadKey, Timestamp,
+    PlatformUserId, ThreadKey, Timestamp, judgement::Judgement,
 };
 
 /// The most bytes of a platform's original payload we keep with a message.
@@ -95,6 +95,10 @@ pub struct NewMessage {
     pub thread_id: Option<ThreadKey>,
     pub metrics: Option<Metrics>,
     pub raw: Option<RawPayload>,
+    /// Triage's judgement, filled in by the engine before the message is
+    /// stored. Never read from a client, never written in the normalised form.
+    #[serde(skip)]
+    pub triage: Option<Judgement>,
 }
 
 /// A message as stored: the arrival plus what the store assigned.
@@ -107,6 +111,9 @@ pub struct StoredMessage {
     pub received_at: Timestamp,
     #[serde(flatten)]
     pub message: NewMessage,
+    /// The stored judgement (`message.triage` is always `None` on a stored
+    /// message: the judgement is here).
+    pub triage: Option<Judgement>,
 }
 
 #[cfg(test)]

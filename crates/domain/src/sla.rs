@@ -188,6 +188,11 @@ impl SlaPolicy {
         self.target_ms(kind).map(|ms| self.calendar(kind).add(start, ms))
     }
 
+    /// Counted time left on a clock when it should warn.
+    pub fn warn_left_ms(&self, kind: ClockKind) -> Option<i64> {
+        self.target_ms(kind).map(|ms| ms * self.config.warn_at_percent_left.unwrap_or(20) / 100)
+    }
+
     /// When to warn about a clock due at `due`: the instant from which the
     /// given percentage of its target (20 by default) of counted time is left.
     pub fn warn_at(&self, kind: ClockKind, due: Timestamp) -> Option<Timestamp> {

@@ -1,49 +1,192 @@
-//! The pipeline and the rules: what happens to a message between the wire and
-//! the database, and the work that runs in the background.
+//! The pipeline and the work around it: what happens to a message between the
+//! wire and the database, and the work that runs in the background.
 //!
-//! Today the pipeline is: channel parsers (in `firebreak-channels`) hand the
-//! engine normalised messages; [`Engine::ingest`] runs each batch through the
-//! stages in order and then asks the store to commit it, answering only once
-//! the store says the batch is durable. The stages to come plug in at
-//! [`Engine::prepare`]: triage (sentiment, intent, urgency, entities), then
-//! identity resolution, threading into cases, and the detectors.
+//! [`Engine::ingest`] runs each batch through the stages that need no stored
+//! state ([`Engine::prepare`]: triage plugs in here) and asks the store to
+//! commit it; the store applies, inside the same transaction, the rules that
+//! need stored state (identity resolution, threading, the case and its SLA
+//! clocks; see `firebreak-store`), and the engine answers only once the batch
+//! is durable. Around the commit the engine runs what is not part of it: the
+//! agent's reply turned into an outbound message ([`Engine::reply`]), the SLA
+//! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
+//! streams ([`Engine::changed`]).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use firebreak_domain::NewMessage;
-use firebreak_store::{IngestOutcome, Store, StoreError};
+use firebreak_domain::{
+    Author, CaseId, Clock, Direction, DisplayName, ExternalId, MessageText, NewMessage, PlatformUserId, StoredMessage,
+};
+use firebreak_store::{IngestOutcome, Store, StoreError, TickReport};
+use firebreak_triage::Triager;
+use tokio::sync::{Notify, watch};
 
-/// What can go wrong while ingesting.
+/// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The request cannot be carried out as asked; `field` names the value.
+    #[error("`{field}`: {message}")]
+    Invalid { field: String, code: &'static str, message: String },
 }
 
 /// The pipeline, shared by the HTTP server, the importers and the pollers.
 pub struct Engine {
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    /// `None` only for the benchmark that measures the cost of triage.
+    triager: Option<Triager>,
+    changed: Arc<Notify>,
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>) -> Engine {
-        Engine { store }
+    /// An engine that triages with the model shipped in the binary.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Engine {
+        Engine { store, clock, triager: Some(Triager::builtin()), changed: Arc::new(Notify::new()) }
+    }
+
+    /// Uses another triage model (`--model`) or brand catalogue.
+    pub fn with_triager(mut self, triager: Triager) -> Engine {
+        self.triager = Some(triager);
+        self
+    }
+
+    /// Stores messages without judging them: only for measuring what triage
+    /// costs (`firebreak bench ingest`).
+    pub fn without_triage(mut self) -> Engine {
+        self.triager = None;
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Woken after every write made through the engine, so live streams can
+    /// read what is new without polling hard.
+    pub fn changed(&self) -> &Arc<Notify> {
+        &self.changed
+    }
+
+    /// Tells live streams that something was written (by the engine or
+    /// through the store directly).
+    pub fn notify_changed(&self) {
+        self.changed.notify_waiters();
+    }
+
     /// Runs a batch through the pipeline and commits it as one unit. Returns
     /// one outcome per message, in order, after the batch is durable.
     pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, EngineError> {
         let batch = self.prepare(batch);
-        Ok(self.store.ingest(batch).await?)
+        let out = self.store.ingest(batch).await?;
+        self.notify_changed();
+        Ok(out)
     }
 
     /// The stages that look at each message before it is stored. Pure and
     /// synchronous: anything slow or fallible belongs after the commit.
-    fn prepare(&self, batch: Vec<NewMessage>) -> Vec<NewMessage> {
+    /// Triage reads each message (a few microseconds) unless it was read
+    /// already.
+    fn prepare(&self, mut batch: Vec<NewMessage>) -> Vec<NewMessage> {
+        if let Some(triager) = &self.triager {
+            for m in batch.iter_mut().filter(|m| m.triage.is_none()) {
+                m.triage = Some(triager.judge(m.text.as_str(), m.channel));
+            }
+        }
         batch
+    }
+
+    /// Records an agent's reply on a case as an outbound message on the
+    /// channel of the customer's latest message, answering that message, so it
+    /// joins the same conversation and case (and stops the response clock).
+    /// Delivery to the platform is the outbound queue's work.
+    pub async fn reply(&self, case: CaseId, text: &str, by: &str) -> Result<StoredMessage, EngineError> {
+        let invalid = |field: &str, code, message: &str| EngineError::Invalid {
+            field: field.into(),
+            code,
+            message: message.into(),
+        };
+        let text = MessageText::parse(text).map_err(|e| invalid("text", e.code, &e.message))?;
+        if text.as_str().trim().is_empty() {
+            return Err(invalid("text", "empty", "the reply has no text"));
+        }
+        let detail = self.store.case(case).await?.ok_or_else(|| StoreError::NotFound(format!("case {case}")))?;
+        let answered = detail
+            .timeline
+            .iter()
+            .rev()
+            .find(|m| m.message.direction == Direction::In)
+            .ok_or_else(|| invalid("case", "nothing_to_answer", "the case has no message from the customer"))?;
+        // Answer as the account that last answered on this channel, or as the
+        // care team.
+        let author = detail
+            .timeline
+            .iter()
+            .rev()
+            .find(|m| m.message.direction == Direction::Out && m.message.channel == answered.message.channel)
+            .map(|m| m.message.author.clone())
+            .unwrap_or_else(|| {
+                let mut a = Author::new(
+                    PlatformUserId::parse(format!("firebreak:{}", answered.message.channel)).expect("a valid id"),
+                );
+                a.name = DisplayName::clean(by);
+                a
+            });
+        let now = self.clock.now();
+        let external_id =
+            ExternalId::parse(format!("firebreak-reply-{}-{}", case.0, now.unix_millis())).expect("a well-formed id");
+        let message = NewMessage {
+            channel: answered.message.channel,
+            external_id,
+            direction: Direction::Out,
+            author,
+            text,
+            language: None,
+            created_at: now,
+            in_reply_to: Some(answered.message.external_id.clone()),
+            thread_id: answered.message.thread_id.clone(),
+            metrics: None,
+            raw: None,
+            triage: None,
+        };
+        let out = self.ingest(vec![message]).await?;
+        let id = out.first().map(|o| o.id).ok_or_else(|| StoreError::Database("the reply was not stored".into()))?;
+        Ok(self.store.message(id).await?.ok_or_else(|| StoreError::NotFound(format!("message {id}")))?)
+    }
+
+    /// Runs the SLA and promise timer once.
+    pub async fn tick(&self) -> Result<TickReport, EngineError> {
+        let report = self.store.tick().await?;
+        if report != TickReport::default() {
+            self.notify_changed();
+        }
+        Ok(report)
+    }
+
+    /// Runs the timer every `period` until `stop` turns true.
+    pub fn spawn_timer(
+        self: &Arc<Self>,
+        period: Duration,
+        mut stop: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = engine.tick().await {
+                    tracing::warn!(error = %e, "the SLA timer failed; it will try again");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(period) => {}
+                    _ = stop.changed() => return,
+                }
+                if *stop.borrow() {
+                    return;
+                }
+            }
+        })
     }
 }

@@ -1,5 +1,9 @@
 -- Customers, the people behind handles, and the messages they write.
 -- Times are milliseconds since the Unix epoch, UTC.
+--
+-- No index in this schema is partial: a partial index makes SQLite tie every
+-- query on its table that compares a column with a bound parameter to that
+-- parameter's value, and re-prepare the statement whenever the value changes.
 
 CREATE TABLE customers (
     id           INTEGER PRIMARY KEY,
@@ -36,8 +40,8 @@ CREATE TABLE identities (
     first_seen  INTEGER NOT NULL,
     UNIQUE (platform_id, channel)
 );
-CREATE INDEX identities_by_handle ON identities(handle COLLATE NOCASE) WHERE handle IS NOT NULL;
-CREATE INDEX identities_by_customer ON identities(customer_id) WHERE customer_id IS NOT NULL;
+CREATE INDEX identities_by_handle ON identities(handle COLLATE NOCASE);
+CREATE INDEX identities_by_customer ON identities(customer_id);
 
 CREATE TABLE messages (
     id          INTEGER PRIMARY KEY,
@@ -59,8 +63,6 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_time ON messages(created_at, id);
 CREATE INDEX messages_by_identity ON messages(identity_id, created_at, id);
-CREATE INDEX messages_by_reply ON messages(channel, in_reply_to) WHERE in_reply_to IS NOT NULL;
-CREATE INDEX messages_by_thread ON messages(channel, thread_id) WHERE thread_id IS NOT NULL;
 
 -- Full-text index over message text; the rows live in `messages` only.
 CREATE VIRTUAL TABLE messages_fts USING fts5(

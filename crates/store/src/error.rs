@@ -17,6 +17,12 @@ pub enum StoreError {
     /// The caller asked for something the store cannot do as asked.
     #[error("{0}")]
     InvalidQuery(String),
+    /// The thing asked for does not exist (or no longer does).
+    #[error("there is no {0}")]
+    NotFound(String),
+    /// A value the caller gave breaks a rule; `field` names it.
+    #[error("`{field}`: {message}")]
+    Invalid { field: String, code: &'static str, message: String },
 }
 
 impl From<rusqlite::Error> for StoreError {

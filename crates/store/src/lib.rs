@@ -10,20 +10,26 @@
 //! every method is async.
 
 mod baseline;
+mod cases;
 mod error;
 mod query;
 mod sqlite;
 mod stats;
 
 use async_trait::async_trait;
-use firebreak_domain::{MessageId, NewCustomer, NewMessage, StoredMessage};
+use firebreak_domain::{CaseId, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, judgement::Judgement};
 
 pub use baseline::{BaselineReport, run_raw_baseline, time_raw_search};
+pub use cases::{
+    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate, CaseView, ClockView, Consent, Csat,
+    Customer360, EventRecord, MatchProposal, NewAccountEvent, NewPromise, Note, Promise, SentimentPoint, SlaEvent,
+};
 pub use error::StoreError;
 pub use query::{
     Cursor, CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery,
     StoreCounts,
 };
+pub use sqlite::TickReport;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use stats::{Histogram, HistogramSnapshot, StoreStats};
 
@@ -57,6 +63,62 @@ pub trait Store: Send + Sync + 'static {
 
     /// Runs the database's own consistency check; `Ok("ok")` when sound.
     async fn integrity_check(&self) -> Result<String, StoreError>;
+
+    /// A queue of cases, filtered and sorted.
+    async fn cases(&self, query: CaseQuery) -> Result<CasePage, StoreError>;
+
+    /// A case with its cross-channel timeline, notes, promises and SLA record.
+    async fn case(&self, id: CaseId) -> Result<Option<CaseDetail>, StoreError>;
+
+    /// Applies an agent's changes to a case: status (pending pauses the SLA
+    /// clocks, resolved stops them and asks for a satisfaction score),
+    /// priority, assignment, tags.
+    async fn update_case(&self, id: CaseId, update: CaseUpdate) -> Result<CaseView, StoreError>;
+
+    async fn add_note(&self, id: CaseId, author: String, text: String) -> Result<Note, StoreError>;
+
+    /// Records a promise made to the customer; it must fall due in the future.
+    async fn add_promise(&self, id: CaseId, promise: NewPromise) -> Result<Promise, StoreError>;
+
+    /// Records whether a promise was kept.
+    async fn settle_promise(&self, promise: i64, kept: bool, by: String) -> Result<Promise, StoreError>;
+
+    /// Stores the answer (1 to 5, and a comment) to a satisfaction request.
+    async fn record_csat(&self, token: String, score: u8, comment: Option<String>) -> Result<CaseId, StoreError>;
+
+    /// Everything about a customer: the 360.
+    async fn customer(&self, id: CustomerId) -> Result<Option<Customer360>, StoreError>;
+
+    /// Merges customer `from` into `into`, recording exactly what moved;
+    /// returns the merge's id (for undoing it).
+    async fn merge_customers(
+        &self,
+        into: CustomerId,
+        from: CustomerId,
+        actor: String,
+        reason: String,
+    ) -> Result<i64, StoreError>;
+
+    /// Undoes a merge, moving back exactly what it moved.
+    async fn unmerge(&self, merge: i64, actor: String, reason: String) -> Result<(), StoreError>;
+
+    /// Records an event from the company's systems (order, bill, outage, credit).
+    async fn add_account_event(&self, customer: CustomerId, event: NewAccountEvent)
+    -> Result<AccountEvent, StoreError>;
+
+    /// Raises the SLA warnings and breaches and the promise reminders that
+    /// are due now (by the store's clock).
+    async fn tick(&self) -> Result<TickReport, StoreError>;
+
+    /// The id of the newest event in the live log (0 when it is empty).
+    async fn latest_event_id(&self) -> Result<i64, StoreError>;
+
+    /// The live event log after `after`, oldest first.
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError>;
+
+    /// Replaces the stored judgement of messages (a new triage model);
+    /// returns how many of them exist.
+    async fn set_triage(&self, batch: Vec<(MessageId, Judgement)>) -> Result<usize, StoreError>;
 
     /// Counters for `/metrics`.
     fn stats(&self) -> StoreStats;

@@ -1,6 +1,9 @@
 //! The questions callers ask the store and the shapes of its answers.
 
-use firebreak_domain::{Channel, CustomerId, MessageId, StoredMessage, Timestamp};
+use firebreak_domain::{
+    Channel, CustomerId, MessageId, StoredMessage, Timestamp,
+    judgement::{EntityKind, Intent, Sentiment},
+};
 use serde::Serialize;
 
 /// What happened to one message of an ingested batch.
@@ -45,6 +48,12 @@ pub struct MessageQuery {
     pub until: Option<Timestamp>,
     /// An author's platform id or handle (case-insensitive), on any channel.
     pub author: Option<String>,
+    pub sentiment: Option<Sentiment>,
+    pub intent: Option<Intent>,
+    pub urgent: Option<bool>,
+    /// Messages in which triage found this entity (any kind when `None`),
+    /// matched without regard to case.
+    pub entity: Option<(Option<EntityKind>, String)>,
     pub after: Option<Cursor>,
     pub limit: u32,
 }

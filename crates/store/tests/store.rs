@@ -27,6 +27,7 @@ fn msg(id: &str, author: &str, text: &str, at_ms: i64) -> NewMessage {
         thread_id: None,
         metrics: None,
         raw: None,
+        triage: None,
     }
 }
 

@@ -25,7 +25,11 @@ mod eval;
 mod features;
 mod hash;
 mod intent;
-mod judgement;
+/// The judgement types live in the domain crate (the store keeps them with
+/// each message); triage produces them.
+mod judgement {
+    pub use firebreak_domain::judgement::*;
+}
 mod labels;
 mod language;
 mod lexicon;

@@ -85,8 +85,22 @@ pub fn app(state: AppState) -> Router {
         .route("/search", get(api::messages::search))
         .route("/inbound/email", post(api::inbound::email))
         .route("/reports/first-response", get(api::reports::first_response))
+        .route("/cases", get(api::cases::list))
+        .route("/cases/{id}", get(api::cases::get_one).patch(api::cases::patch))
+        .route("/cases/{id}/notes", post(api::cases::add_note))
+        .route("/cases/{id}/promises", post(api::cases::add_promise))
+        .route("/cases/{id}/replies", post(api::cases::reply))
+        .route("/promises/{id}", post(api::cases::settle_promise))
+        .route("/customers", post(api::customers::upsert))
+        .route("/customers/{id}", get(api::customers::get_one))
+        .route("/customers/{id}/events", post(api::customers::add_event))
+        .route("/customers/{id}/merge", post(api::customers::merge))
+        .route("/merges/{id}/undo", post(api::customers::undo_merge))
+        .route("/events", get(api::events::stream))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        // The satisfaction link is the customer's, not the staff's.
+        .route("/csat/{token}", post(api::cases::csat));
 
     Router::new()
         .route("/", get(pages::home))

@@ -109,6 +109,7 @@ pub fn parse_rfc5322(raw: &[u8], received_at: Timestamp) -> Result<NewMessage, P
         thread_id: convert::thread(Some(thread)),
         metrics: None,
         raw: Some(RawPayload::from_value(&Value::Object(kept))),
+        triage: None,
         external_id,
     })
 }

@@ -219,6 +219,7 @@ fn feed(
         thread_id: convert::thread(post_id),
         metrics: None,
         raw: Some(convert::raw(raw)),
+        triage: None,
     }))
 }
 
@@ -245,6 +246,7 @@ fn instagram_comment(
         thread_id: convert::thread(media),
         metrics: None,
         raw: Some(convert::raw(raw)),
+        triage: None,
     }))
 }
 
@@ -270,6 +272,7 @@ fn messaging(raw: &RawValue, path: &str, channel: Channel, owner: &str) -> Resul
         thread_id: ThreadKey::parse(format!("m:{owner}:{customer}")).ok(),
         metrics: None,
         raw: Some(convert::raw(raw)),
+        triage: None,
     }))
 }
 

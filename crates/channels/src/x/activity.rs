@@ -180,6 +180,7 @@ fn tweet(raw: &RawValue, path: &str, brand: Option<&str>) -> Result<NewMessage, 
         thread_id: None,
         metrics,
         raw: Some(convert::raw(raw)),
+        triage: None,
     })
 }
 
@@ -224,6 +225,7 @@ fn direct_message(
         thread_id: ThreadKey::parse(thread).ok(),
         metrics: None,
         raw: Some(convert::raw(raw)),
+        triage: None,
     }))
 }
 

@@ -188,6 +188,7 @@ fn tweet(raw: &RawValue, path: &str, users: &HashMap<&str, &User<'_>>) -> Result
             replies: m.reply_count,
         }),
         raw: Some(convert::raw(raw)),
+        triage: None,
     })
 }
 

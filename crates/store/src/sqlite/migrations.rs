@@ -12,6 +12,8 @@ use crate::StoreError;
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_messages", include_str!("../../migrations/0001_messages.sql")),
     ("0002_conversations", include_str!("../../migrations/0002_conversations.sql")),
+    ("0003_cases", include_str!("../../migrations/0003_cases.sql")),
+    ("0004_triage", include_str!("../../migrations/0004_triage.sql")),
 ];
 
 /// The schema version this build expects.
@@ -29,6 +31,16 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, StoreError> {
         tracing::info!(migration = name, "applying migration");
         tx.execute_batch(sql).map_err(|e| StoreError::Database(format!("migration {name} failed: {e}")))?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    if current < 3 {
+        // A new database starts with the default SLA policies.
+        for (position, policy) in firebreak_domain::sla::default_policies().into_iter().enumerate() {
+            let config = serde_json::to_string(&policy).map_err(|e| StoreError::Database(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO sla_policies (position, name, config) VALUES (?1, ?2, ?3)",
+                rusqlite::params![position as i64, policy.name, config],
+            )?;
+        }
     }
     tx.commit()?;
     Ok(LATEST - current)

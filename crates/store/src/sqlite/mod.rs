@@ -8,13 +8,18 @@
 //! directory: SQLite's file locks serialise the writers, and each waits up to
 //! `busy_timeout` for the other.
 
+mod case_api;
+mod cases;
+mod merges;
 mod migrations;
+mod people;
 mod reader;
 mod reports;
 mod rows;
 mod search;
 mod threads;
 
+pub use cases::TickReport;
 pub(crate) use search::fts_query;
 mod writer;
 
@@ -25,12 +30,15 @@ use std::{
 };
 
 use async_trait::async_trait;
-use firebreak_domain::{Clock, MessageId, NewCustomer, NewMessage, StoredMessage, SystemClock};
+use firebreak_domain::{
+    CaseId, Clock, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, SystemClock, judgement::Judgement,
+};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery, Store,
-    StoreCounts, StoreError, StoreStats, stats::StatsInner,
+    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView, Customer360, CustomerOutcome, EventRecord,
+    FirstResponse, IngestOutcome, MessagePage, MessageQuery, NewAccountEvent, NewPromise, Note, Promise, SearchHit,
+    SearchQuery, Store, StoreCounts, StoreError, StoreStats, stats::StatsInner,
 };
 
 /// How the SQLite store is set up.
@@ -63,6 +71,8 @@ pub const DB_FILE: &str = "firebreak.db";
 pub struct SqliteStore {
     path: PathBuf,
     writer: writer::WriterHandle,
+    /// Dropping it stops the checkpointer.
+    _checkpointer: std::sync::mpsc::Sender<()>,
     readers: Arc<reader::Pool>,
     stats: Arc<StatsInner>,
 }
@@ -70,10 +80,18 @@ pub struct SqliteStore {
 /// Sets the connection-level pragmas every connection needs.
 fn configure(conn: &Connection, busy: Duration) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(busy)?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Foreign keys are declared in the schema and kept by the write path
+    // (tests run `PRAGMA foreign_key_check`), not enforced per statement:
+    // enforcement makes SQLite open a statement journal for every write.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.pragma_update(None, "cache_size", -32_000)?; // about 32 MB
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(128);
+    // The query planner stability guarantee: plans do not depend on the
+    // values bound to parameters. Without it SQLite re-prepares a statement
+    // whenever a value it looked at while planning changes, which on the
+    // write path is every row.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(())
 }
 
@@ -107,8 +125,18 @@ impl SqliteStore {
             r.pragma_update(None, "query_only", "ON").map_err(|e| open_err(e.to_string()))?;
             readers.push(r);
         }
+        // The writer does not checkpoint: a thread of its own folds the WAL
+        // into the database file, so commits never wait for it.
+        conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| open_err(e.to_string()))?;
+        let checkpointer = spawn_checkpointer(&path, opts.busy_timeout).map_err(|e| open_err(e.to_string()))?;
         let writer = writer::spawn(conn, opts.clone(), stats.clone());
-        Ok(SqliteStore { path, writer, readers: Arc::new(reader::Pool::new(readers)), stats })
+        Ok(SqliteStore {
+            path,
+            writer,
+            _checkpointer: checkpointer,
+            readers: Arc::new(reader::Pool::new(readers)),
+            stats,
+        })
     }
 
     /// The database file.
@@ -173,6 +201,77 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn cases(&self, query: CaseQuery) -> Result<CasePage, StoreError> {
+        self.read(move |c| case_api::cases(c, &query)).await
+    }
+
+    async fn case(&self, id: CaseId) -> Result<Option<CaseDetail>, StoreError> {
+        self.read(move |c| case_api::case_detail(c, id.0)).await
+    }
+
+    async fn update_case(&self, id: CaseId, update: CaseUpdate) -> Result<CaseView, StoreError> {
+        let token = random_token();
+        self.writer.run(move |c, p, now| case_api::update_case(c, p, now, id.0, update, token)).await
+    }
+
+    async fn add_note(&self, id: CaseId, author: String, text: String) -> Result<Note, StoreError> {
+        self.writer.run(move |c, _, now| case_api::add_note(c, now, id.0, &author, &text)).await
+    }
+
+    async fn add_promise(&self, id: CaseId, promise: NewPromise) -> Result<Promise, StoreError> {
+        self.writer.run(move |c, _, now| case_api::add_promise(c, now, id.0, &promise)).await
+    }
+
+    async fn settle_promise(&self, promise: i64, kept: bool, by: String) -> Result<Promise, StoreError> {
+        self.writer.run(move |c, _, now| case_api::settle_promise(c, now, promise, kept, &by)).await
+    }
+
+    async fn record_csat(&self, token: String, score: u8, comment: Option<String>) -> Result<CaseId, StoreError> {
+        self.writer.run(move |c, _, now| case_api::record_csat(c, now, &token, score, comment.as_deref())).await
+    }
+
+    async fn customer(&self, id: CustomerId) -> Result<Option<Customer360>, StoreError> {
+        self.read(move |c| case_api::customer_360(c, id.0)).await
+    }
+
+    async fn merge_customers(
+        &self,
+        into: CustomerId,
+        from: CustomerId,
+        actor: String,
+        reason: String,
+    ) -> Result<i64, StoreError> {
+        self.writer.run(move |c, _, now| merges::merge(c, now, from.0, into.0, &actor, &reason)).await
+    }
+
+    async fn unmerge(&self, merge: i64, actor: String, reason: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| merges::unmerge(c, now, merge, &actor, &reason)).await
+    }
+
+    async fn add_account_event(
+        &self,
+        customer: CustomerId,
+        event: NewAccountEvent,
+    ) -> Result<AccountEvent, StoreError> {
+        self.writer.run(move |c, _, now| case_api::add_account_event(c, now, customer.0, &event)).await
+    }
+
+    async fn tick(&self) -> Result<TickReport, StoreError> {
+        self.writer.run(|c, _, now| cases::tick(c, now)).await
+    }
+
+    async fn latest_event_id(&self) -> Result<i64, StoreError> {
+        self.read(|c| Ok(c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)).await
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError> {
+        self.read(move |c| case_api::events_after(c, after, limit)).await
+    }
+
+    async fn set_triage(&self, batch: Vec<(MessageId, Judgement)>) -> Result<usize, StoreError> {
+        self.writer.run(move |c, _, _| rows::set_triage(c, &batch)).await
+    }
+
     fn stats(&self) -> StoreStats {
         self.stats.snapshot()
     }
@@ -180,4 +279,47 @@ impl Store for SqliteStore {
     async fn close(&self) -> Result<(), StoreError> {
         self.writer.close().await
     }
+}
+
+/// The WAL size at which the checkpointer copies it into the database.
+const CHECKPOINT_WAL_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Starts the thread that checkpoints the WAL (PASSIVE: it never blocks the
+/// writer) whenever it has grown past [`CHECKPOINT_WAL_BYTES`]. It stops when
+/// the returned sender is dropped.
+fn spawn_checkpointer(db: &Path, busy: Duration) -> Result<std::sync::mpsc::Sender<()>, rusqlite::Error> {
+    let conn = Connection::open(db)?;
+    configure(&conn, busy)?;
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("firebreak-checkpoint".into())
+        .spawn(move || {
+            loop {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+                let big = std::fs::metadata(&wal).map(|m| m.len() > CHECKPOINT_WAL_BYTES).unwrap_or(false);
+                if big && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "a WAL checkpoint failed; the next one will try again");
+                }
+            }
+        })
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+    Ok(tx)
+}
+
+/// 128 random bits as hex: the token of a satisfaction request link.
+fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // The OS has no randomness to give; fall back on time and a counter,
+        // which is unique if guessable.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&firebreak_domain::Timestamp::now().unix_millis().to_le_bytes());
+        bytes[8..].copy_from_slice(&n.to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -71,6 +71,31 @@ pub fn messages(conn: &Connection, q: &MessageQuery) -> Result<MessagePage, Stor
               UNION SELECT id FROM identities WHERE handle = ?{n} COLLATE NOCASE)"
         ));
     }
+    if let Some(s) = q.sentiment {
+        args.push(Box::new(s.as_str()));
+        sql.push_str(&format!(" AND m.sentiment = ?{}", args.len()));
+    }
+    if let Some(i) = q.intent {
+        args.push(Box::new(i.as_str()));
+        sql.push_str(&format!(" AND m.intent = ?{}", args.len()));
+    }
+    if let Some(u) = q.urgent {
+        sql.push_str(if u { " AND m.urgent = 1" } else { " AND coalesce(m.urgent, 0) = 0" });
+    }
+    if let Some((kind, value)) = &q.entity {
+        args.push(Box::new(value.to_lowercase()));
+        let n = args.len();
+        match kind {
+            Some(k) => {
+                args.push(Box::new(k.as_str()));
+                sql.push_str(&format!(
+                    " AND m.id IN (SELECT message_id FROM message_entities WHERE value = ?{n} AND kind = ?{})",
+                    n + 1
+                ));
+            }
+            None => sql.push_str(&format!(" AND m.id IN (SELECT message_id FROM message_entities WHERE value = ?{n})")),
+        }
+    }
     if let Some(c) = q.after {
         args.push(Box::new(c.created_at.unix_millis()));
         args.push(Box::new(c.id.0));

@@ -5,34 +5,30 @@ use firebreak_domain::{
     Author, Channel, ConversationId, CustomerId, Direction, DisplayName, ExternalId, Handle, IdentityId, Language,
     MessageId, MessageText, Metrics, NewCustomer, NewMessage, PlatformUserId, RawPayload, StoredMessage, ThreadKey,
     Timestamp,
+    case::{Priority, PrioritySignals},
+    judgement::{EntityKind, Judgement, Sentiment},
 };
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::threads;
+use super::{
+    cases::{self, Policies},
+    people, threads,
+};
 use crate::{CustomerOutcome, IngestOutcome, StoreError};
 
 // The write statements use `OR IGNORE` rather than `ON CONFLICT` clauses that
-// can abort: a statement that may abort part-way needs a statement journal,
-// and opening and closing one per row is the single largest cost of a big
-// transaction (its savepoint bookkeeping grows with the database). Values are
-// validated before they get here, so the only conflict left to ignore is the
-// uniqueness we rely on.
-const INSERT_IDENTITY: &str = "\
-    INSERT OR IGNORE INTO identities (channel, platform_id, handle, name, followers, first_seen) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-const FIND_IDENTITY: &str =
-    "SELECT id, handle, name, followers FROM identities WHERE platform_id = ?1 AND channel = ?2";
-
-const REFRESH_IDENTITY: &str = "\
-    UPDATE OR IGNORE identities SET handle = coalesce(?2, handle), name = coalesce(?3, name), \
-                                    followers = coalesce(?4, followers) WHERE id = ?1";
-
+// can abort, and no `RETURNING`: a statement that may abort part-way, or that
+// returns rows, needs a statement journal, and opening and closing one per row
+// is the single largest cost of a big transaction (its savepoint bookkeeping
+// grows with the database). Values are validated before they get here.
 const INSERT_MESSAGE: &str = "\
     INSERT OR IGNORE INTO messages (channel, external_id, direction, identity_id, text, language, created_at, \
                                     received_at, in_reply_to, thread_id, likes, shares, replies, raw, \
-                                    conversation_id) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+                                    conversation_id, case_id, sentiment, sentiment_score, intent, complaint, \
+                                    urgent, spam, triage) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+
+const INSERT_ENTITY: &str = "INSERT OR IGNORE INTO message_entities (value, kind, message_id) VALUES (?1, ?2, ?3)";
 
 /// Indexes, in one statement, every message stored after `floor`. FTS5
 /// flushes its pending terms at every statement savepoint, so indexing row by
@@ -52,41 +48,32 @@ fn clamp_u64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-/// Finds or creates the identity of a message's author, refreshing its handle,
-/// name and follower count when the platform reports new ones.
-fn identity_id(conn: &Connection, channel: Channel, author: &Author, now: Timestamp) -> Result<i64, StoreError> {
-    let handle = author.handle.as_ref().map(Handle::as_str);
-    let name = author.name.as_ref().map(DisplayName::as_str);
-    let followers = author.followers.map(clamp_u64);
-    let mut insert = conn.prepare_cached(INSERT_IDENTITY)?;
-    // Neither statement uses RETURNING: it runs the statement through a
-    // temporary table and so also needs a statement journal.
-    if insert.execute(params![channel.as_str(), author.id.as_str(), handle, name, followers, now.unix_millis()])? == 1 {
-        return Ok(conn.last_insert_rowid());
+/// A message ready for the writer: what can be computed before the writer
+/// takes it (serialising the judgement) is done on the caller's thread, so
+/// the single writer spends its time on the database only.
+pub struct Prepared {
+    pub message: NewMessage,
+    pub triage_json: Option<String>,
+}
+
+impl Prepared {
+    pub fn new(message: NewMessage) -> Prepared {
+        let triage_json = message.triage.as_ref().map(|j| serde_json::to_string(j).unwrap_or_default());
+        Prepared { message, triage_json }
     }
-    let mut find = conn.prepare_cached(FIND_IDENTITY)?;
-    let (id, old_handle, old_name, old_followers): (i64, Option<String>, Option<String>, Option<i64>) = find
-        .query_row(params![author.id.as_str(), channel.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?;
-    let changed = (handle.is_some() && handle != old_handle.as_deref())
-        || (name.is_some() && name != old_name.as_deref())
-        || (followers.is_some() && followers != old_followers);
-    if changed {
-        conn.prepare_cached(REFRESH_IDENTITY)?.execute(params![id, handle, name, followers])?;
-    }
-    Ok(id)
 }
 
 pub fn insert_messages(
     conn: &Connection,
-    batch: &[NewMessage],
+    policies: &Policies,
+    batch: &[Prepared],
     now: Timestamp,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let mut insert = conn.prepare_cached(INSERT_MESSAGE)?;
     let mut find = conn.prepare_cached(FIND_MESSAGE)?;
     let mut out = Vec::with_capacity(batch.len());
-    for m in batch {
+    for p in batch {
+        let m = &p.message;
         let metrics = m.metrics;
         let existing: Option<i64> =
             find.query_row(params![m.channel.as_str(), m.external_id.as_str()], |r| r.get(0)).optional()?;
@@ -99,13 +86,21 @@ pub fn insert_messages(
             out.push(IngestOutcome { id: MessageId(id), duplicate: true });
             continue;
         }
-        let identity = identity_id(conn, m.channel, &m.author, now)?;
+        let j = m.triage.as_ref();
+        let author = people::author(conn, m, now)?;
         let conversation = threads::conversation_for(conn, m)?;
+        let case = match (m.direction, author.customer) {
+            (Direction::In, Some(customer)) => {
+                Some(cases::on_inbound(conn, policies, m, author, customer, conversation, priority(m), now)?)
+            }
+            (Direction::Out, _) => cases::on_outbound(conn, m, conversation, now)?,
+            (Direction::In, None) => None,
+        };
         let inserted = insert.execute(params![
             m.channel.as_str(),
             m.external_id.as_str(),
             m.direction.as_str(),
-            identity,
+            author.identity,
             m.text.as_str(),
             m.language.as_ref().map(Language::as_str),
             m.created_at.unix_millis(),
@@ -116,14 +111,92 @@ pub fn insert_messages(
             metrics.map(|x| clamp_u64(x.shares)),
             metrics.map(|x| clamp_u64(x.replies)),
             m.raw.as_ref().map(RawPayload::as_str),
-            conversation,
+            conversation.id,
+            case,
+            j.map(|j| j.sentiment.as_str()),
+            j.map(|j| f64::from(j.sentiment_score)),
+            j.map(|j| j.intent.as_str()),
+            j.map(|j| j.complaint),
+            j.map(|j| j.urgent),
+            j.map(|j| j.spam),
+            p.triage_json.as_deref(),
         ])?;
         if inserted != 1 {
             return Err(StoreError::Database(format!("message {} was not inserted", m.external_id)));
         }
-        out.push(IngestOutcome { id: MessageId(conn.last_insert_rowid()), duplicate: false });
+        let id = conn.last_insert_rowid();
+        if let Some(j) = j {
+            let mut entity = conn.prepare_cached(INSERT_ENTITY)?;
+            for e in j.entities.iter().filter(|e| indexed(e.kind)) {
+                entity.execute(params![e.text.to_lowercase(), e.kind.as_str(), id])?;
+            }
+        }
+        out.push(IngestOutcome { id: MessageId(id), duplicate: false });
     }
     Ok(out)
+}
+
+/// The id of the row an `INSERT OR IGNORE` just wrote, or an error when it
+/// wrote none (which the schema should make impossible).
+pub fn inserted_id(conn: &Connection, written: usize, what: &str) -> Result<i64, StoreError> {
+    if written != 1 {
+        return Err(StoreError::Database(format!("a new {what} could not be written")));
+    }
+    Ok(conn.last_insert_rowid())
+}
+
+/// How soon a customer's message needs an answer, from what is known of it.
+fn priority(m: &NewMessage) -> Priority {
+    let followers = m.author.followers.unwrap_or(0);
+    match &m.triage {
+        Some(j) => PrioritySignals {
+            urgent: j.urgent,
+            complaint: j.complaint,
+            negative: j.sentiment == Sentiment::Negative,
+            followers,
+        },
+        None => PrioritySignals { followers, ..Default::default() },
+    }
+    .priority()
+}
+
+/// Entity kinds worth an index entry: the ones people look messages up by.
+/// Mentions and links are in nearly every post and are found by search.
+fn indexed(kind: EntityKind) -> bool {
+    !matches!(kind, EntityKind::Mention | EntityKind::Url)
+}
+
+/// Replaces the stored judgement of messages (after `firebreak retriage`
+/// with a new model); returns how many messages were found.
+pub fn set_triage(conn: &Connection, batch: &[(MessageId, Judgement)]) -> Result<usize, StoreError> {
+    let mut update = conn.prepare_cached(
+        "UPDATE OR IGNORE messages SET sentiment = ?2, sentiment_score = ?3, intent = ?4, complaint = ?5, \
+         urgent = ?6, spam = ?7, triage = ?8 WHERE id = ?1",
+    )?;
+    let mut clear = conn.prepare_cached("DELETE FROM message_entities WHERE message_id = ?1")?;
+    let mut entity = conn.prepare_cached(INSERT_ENTITY)?;
+    let mut found = 0;
+    for (id, j) in batch {
+        let n = update.execute(params![
+            id.0,
+            j.sentiment.as_str(),
+            f64::from(j.sentiment_score),
+            j.intent.as_str(),
+            j.complaint,
+            j.urgent,
+            j.spam,
+            serde_json::to_string(j).unwrap_or_default()
+        ])?;
+        if n == 0 {
+            continue;
+        }
+        found += 1;
+        clear.execute([id.0])?;
+        for e in j.entities.iter().filter(|e| indexed(e.kind)) {
+            entity.execute(params![e.text.to_lowercase(), e.kind.as_str(), id.0])?;
+        }
+    }
+    Ok(found)
 }
 
 /// The highest message id; new messages get higher ones.
@@ -154,7 +227,7 @@ pub fn upsert_customers(
         let (id, created) = match existing {
             Some(id) => {
                 conn.prepare_cached(
-                    "UPDATE customers SET name = coalesce(?2, name), postal_area = coalesce(?3, postal_area), \
+                    "UPDATE OR IGNORE customers SET name = coalesce(?2, name), postal_area = coalesce(?3, postal_area), \
                      updated_at = ?4 WHERE id = ?1",
                 )?
                 .execute(params![
@@ -202,7 +275,7 @@ pub fn upsert_customers(
 /// `messages m JOIN identities i ON i.id = m.identity_id`.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.identity_id, m.received_at, m.channel, m.external_id, m.direction, \
     i.platform_id, i.handle, i.name, i.followers, m.text, m.language, m.created_at, m.in_reply_to, m.thread_id, \
-    m.likes, m.shares, m.replies, m.raw, m.conversation_id";
+    m.likes, m.shares, m.replies, m.raw, m.conversation_id, m.triage";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("a stored {what} is not valid: {e}").into())
@@ -259,6 +332,8 @@ pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
             thread_id: opt(row, 14, "thread id", |s| ThreadKey::parse(s))?,
             metrics,
             raw: raw.map(RawPayload::from_json_text),
+            triage: None,
         },
+        triage: row.get::<_, Option<String>>(20)?.and_then(|t| serde_json::from_str(&t).ok()),
     })
 }

@@ -12,6 +12,7 @@
 //! WAL mode means the WAL is on disk.
 
 use std::{
+    any::Any,
     sync::{Arc, atomic::Ordering, mpsc},
     time::Instant,
 };
@@ -20,19 +21,29 @@ use firebreak_domain::{NewCustomer, NewMessage, Timestamp};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::{SqliteOptions, rows};
+use super::{
+    SqliteOptions,
+    cases::{self, Policies},
+    rows,
+};
 use crate::{CustomerOutcome, IngestOutcome, StoreError, stats::StatsInner};
+
+/// A command run inside a group's transaction: any write that is not a batch
+/// of messages or customers (a case update, a merge, the SLA timer).
+type Command = Box<dyn FnOnce(&Connection, &Policies, Timestamp) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
 /// A unit of work for the writer.
 enum Work {
-    Ingest(Vec<NewMessage>),
+    Ingest(Vec<rows::Prepared>),
     Customers(Vec<NewCustomer>),
+    Command(Command),
 }
 
 /// What a unit of work produced.
 enum Output {
     Ingest(Vec<IngestOutcome>),
     Customers(Vec<CustomerOutcome>),
+    Command(Box<dyn Any + Send>),
 }
 
 type Reply = oneshot::Sender<Result<Output, StoreError>>;
@@ -47,6 +58,7 @@ impl Work {
         match self {
             Work::Ingest(b) => b.len(),
             Work::Customers(b) => b.len(),
+            Work::Command(_) => 1,
         }
     }
 }
@@ -64,16 +76,34 @@ impl WriterHandle {
     }
 
     pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, StoreError> {
+        let batch = batch.into_iter().map(rows::Prepared::new).collect();
         match self.submit(Work::Ingest(batch)).await? {
             Output::Ingest(o) => Ok(o),
-            Output::Customers(_) => Err(StoreError::Database("the writer answered the wrong job".into())),
+            _ => Err(StoreError::Database("the writer answered the wrong job".into())),
         }
     }
 
     pub async fn customers(&self, batch: Vec<NewCustomer>) -> Result<Vec<CustomerOutcome>, StoreError> {
         match self.submit(Work::Customers(batch)).await? {
             Output::Customers(o) => Ok(o),
-            Output::Ingest(_) => Err(StoreError::Database("the writer answered the wrong job".into())),
+            _ => Err(StoreError::Database("the writer answered the wrong job".into())),
+        }
+    }
+
+    /// Runs `f` inside the next group's transaction (in a savepoint of its
+    /// own) and answers after the commit.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &Policies, Timestamp) -> Result<T, StoreError> + Send + 'static,
+    {
+        let command: Command = Box::new(move |c, p, now| f(c, p, now).map(|v| Box::new(v) as Box<dyn Any + Send>));
+        match self.submit(Work::Command(command)).await? {
+            Output::Command(v) => v
+                .downcast::<T>()
+                .map(|b| *b)
+                .map_err(|_| StoreError::Database("the writer answered the wrong job".into())),
+            _ => Err(StoreError::Database("the writer answered the wrong job".into())),
         }
     }
 
@@ -149,12 +179,14 @@ fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp
         // Messages are written first and indexed together at the end of the
         // group; ids only grow, so the new ones are those above `floor`.
         let floor = rows::max_message_id(&tx)?;
+        let policies = cases::Policies::load(&tx)?;
         let mut results = Vec::with_capacity(works.len());
-        for work in &works {
+        for work in works {
             let mut sp = tx.savepoint()?;
             let r = match work {
-                Work::Ingest(batch) => rows::insert_messages(&sp, batch, now).map(Output::Ingest),
-                Work::Customers(batch) => rows::upsert_customers(&sp, batch, now).map(Output::Customers),
+                Work::Ingest(batch) => rows::insert_messages(&sp, &policies, &batch, now).map(Output::Ingest),
+                Work::Customers(batch) => rows::upsert_customers(&sp, &batch, now).map(Output::Customers),
+                Work::Command(f) => f(&sp, &policies, now).map(Output::Command),
             };
             if r.is_err() {
                 sp.rollback()?;

@@ -10,7 +10,10 @@ use axum::{
 };
 use bytes::Bytes;
 use firebreak_channels::normalised::{self, BatchError};
-use firebreak_domain::{MessageId, StoredMessage};
+use firebreak_domain::{
+    MessageId, StoredMessage,
+    judgement::{EntityKind, Intent, Sentiment},
+};
 use firebreak_store::{Cursor, IngestOutcome, MessageQuery, SearchHit, SearchQuery};
 use serde::Serialize;
 
@@ -69,7 +72,10 @@ pub async fn list(
     State(state): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page>, Problem> {
-    let p = Params::new(q, &["channel", "since", "until", "author", "cursor", "limit"])?;
+    let p = Params::new(
+        q,
+        &["channel", "since", "until", "author", "cursor", "limit", "sentiment", "intent", "urgent", "entity"],
+    )?;
     let after = p
         .str("cursor")
         .map(|c| {
@@ -82,11 +88,48 @@ pub async fn list(
         since: p.time("since")?,
         until: p.time("until")?,
         author: p.str("author").map(str::to_owned),
+        sentiment: p
+            .str("sentiment")
+            .map(|s| {
+                Sentiment::parse(s)
+                    .ok_or_else(|| invalid("sentiment", "invalid_sentiment", "Use negative, neutral or positive."))
+            })
+            .transpose()?,
+        intent: p
+            .str("intent")
+            .map(|s| {
+                Intent::parse(s).ok_or_else(|| {
+                    invalid("intent", "invalid_intent", "Use complaint, question, praise, suggestion or other.")
+                })
+            })
+            .transpose()?,
+        urgent: p
+            .str("urgent")
+            .map(|s| match s {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(invalid("urgent", "invalid_boolean", "Use true or false.")),
+            })
+            .transpose()?,
+        entity: p.str("entity").map(parse_entity).transpose()?,
         after,
         limit: p.limit(50, 1000)?,
     };
     let page = state.engine().store().messages(query).await.map_err(store_problem)?;
     Ok(Json(Page { items: page.items, next_cursor: page.next.map(|c| c.encode()) }))
+}
+
+/// `entity=AA1234` (any kind) or `entity=flight_number:AA1234`.
+fn parse_entity(s: &str) -> Result<(Option<EntityKind>, String), Problem> {
+    if let Some((kind, value)) = s.split_once(':')
+        && let Some(k) = EntityKind::parse(kind)
+    {
+        return Ok((Some(k), value.to_owned()));
+    }
+    if s.len() > 256 {
+        return Err(invalid("entity", "too_long", "An entity is at most 256 bytes."));
+    }
+    Ok((None, s.to_owned()))
 }
 
 pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<StoredMessage>, Problem> {
@@ -109,9 +152,18 @@ pub async fn search(
     Ok(Json(Items { items }))
 }
 
+/// A 422 naming the one field at fault; nothing was changed.
+pub fn field_problem(field: &str, code: &str, message: &str) -> Problem {
+    Problem::new(Code::ValidationFailed, format!("`{field}`: {message}; nothing was changed.")).with_errors(vec![
+        FieldProblem { index: None, field: field.to_owned(), code: code.to_owned(), message: message.to_owned() },
+    ])
+}
+
 pub fn store_problem(e: firebreak_store::StoreError) -> Problem {
     match e {
         firebreak_store::StoreError::InvalidQuery(m) => Problem::new(Code::InvalidQuery, format!("{m}.")),
+        firebreak_store::StoreError::NotFound(what) => Problem::not_found(&what),
+        firebreak_store::StoreError::Invalid { field, code, message } => field_problem(&field, code, &message),
         other => {
             tracing::error!(error = %other, "store failure");
             Problem::new(Code::StoreUnavailable, "The store failed to answer; try again.")

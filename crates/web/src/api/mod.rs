@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`.
 
+pub mod cases;
+pub mod customers;
+pub mod events;
 pub mod inbound;
 pub mod messages;
-mod params;
+pub(crate) mod params;
 pub mod reports;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use firebreak_domain::{ManualClock, Timestamp};
 use firebreak_engine::Engine;
 use firebreak_store::{SqliteOptions, SqliteStore, Store};
 use firebreak_web::{AppState, WebConfig};
@@ -12,6 +13,9 @@ pub struct TestApp {
     pub url: String,
     pub client: reqwest::Client,
     pub store: Arc<SqliteStore>,
+    pub engine: Arc<Engine>,
+    /// The app's clock: tests move time by hand.
+    pub clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
 }
 
@@ -35,15 +39,17 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(config: WebConfig) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap());
-    let engine = Arc::new(Engine::new(store.clone()));
+    let clock = Arc::new(ManualClock::new(Timestamp::parse_rfc3339("2026-11-20T08:00:00Z").unwrap()));
+    let options = SqliteOptions { clock: clock.clone(), ..SqliteOptions::default() };
+    let store = Arc::new(SqliteStore::open(dir.path(), options).unwrap());
+    let engine = Arc::new(Engine::new(store.clone(), clock.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(engine, config);
+    let state = AppState::new(engine.clone(), config);
     tokio::spawn(async move {
         firebreak_web::serve(listener, state, std::future::pending()).await.unwrap();
     });
-    TestApp { url, client: reqwest::Client::new(), store, _dir: dir }
+    TestApp { url, client: reqwest::Client::new(), store, engine, clock, _dir: dir }
 }
 
 impl TestApp {

@@ -6,4 +6,5 @@ mod ingest;
 mod ops;
 mod read;
 mod replay;
+mod story;
 mod webhooks;

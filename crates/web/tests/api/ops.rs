@@ -34,10 +34,14 @@ async fn every_documented_route_answers_and_unknown_ones_are_problems() {
     assert_eq!(doc["openapi"], "3.1.0");
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
-            let concrete = path.replace("{id}", "1").replace("{code}", "not_found");
+            if path == "/api/v1/events" {
+                continue; // a stream; it has its own test
+            }
+            let concrete = path.replace("{id}", "1").replace("{code}", "not_found").replace("{token}", "x");
             let req = match method.as_str() {
                 "get" => app.client.get(format!("{}{concrete}", app.url)),
                 "post" => app.client.post(format!("{}{concrete}", app.url)).body("{}"),
+                "patch" => app.client.patch(format!("{}{concrete}", app.url)).body("{}"),
                 m => panic!("unexpected method {m}"),
             };
             let resp = req.send().await.unwrap();

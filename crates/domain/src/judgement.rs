@@ -1,4 +1,4 @@
-//! The judgement of one message: the value `Triager::judge` returns and the
+//! The judgement of one message: the value triage (`Triager::judge`) returns and the
 //! engine stores, with its serialised (snake_case) form.
 
 use std::borrow::Cow;
@@ -66,6 +66,10 @@ impl Intent {
     /// The index of this class in [`Intent::ALL`].
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    pub fn parse(s: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.as_str() == s)
     }
 }
 

@@ -1,0 +1,153 @@
+//! Customers over HTTP: the 360, and events from the company's systems.
+
+use axum::{
+    Json,
+    extract::{Path, State, rejection::JsonRejection},
+};
+use firebreak_domain::{CustomerId, Timestamp};
+use firebreak_store::{AccountEvent, Customer360, NewAccountEvent};
+use serde::Deserialize;
+
+use super::{
+    cases::body,
+    messages::{field_problem, store_problem},
+};
+use crate::{AppState, Problem};
+
+fn customer_id(s: &str) -> Result<CustomerId, Problem> {
+    s.parse::<i64>().map(CustomerId).map_err(|_| Problem::not_found("customer with that id"))
+}
+
+/// `GET /api/v1/customers/{id}`: identities, open and past cases, account
+/// events, sentiment over time, promises, consent, suggested matches.
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Customer360>, Problem> {
+    let id = customer_id(&id)?;
+    state
+        .engine()
+        .store()
+        .customer(id)
+        .await
+        .map_err(store_problem)?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found("customer with that id"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    kind: String,
+    occurred_at: String,
+    reference: Option<String>,
+    #[serde(default)]
+    details: serde_json::Value,
+    external_id: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/events`: an order, bill, outage or credit
+/// from the company's systems. Idempotent on `external_id`.
+pub async fn add_event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<EventBody>, JsonRejection>,
+) -> Result<Json<AccountEvent>, Problem> {
+    let id = customer_id(&id)?;
+    let e = body(b)?;
+    let occurred_at =
+        Timestamp::parse_rfc3339(&e.occurred_at).map_err(|err| field_problem("occurred_at", err.code, &err.message))?;
+    let event = NewAccountEvent {
+        kind: e.kind,
+        occurred_at,
+        reference: e.reference,
+        details: e.details,
+        external_id: e.external_id,
+    };
+    let out = state.engine().store().add_account_event(id, event).await.map_err(store_problem)?;
+    state.engine().notify_changed();
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The customer to merge into this one.
+    from: i64,
+    reason: String,
+    by: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/merge`: `from` becomes part of this customer.
+pub async fn merge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<MergeBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let into = customer_id(&id)?;
+    let m = body(b)?;
+    let merge_id = state
+        .engine()
+        .store()
+        .merge_customers(into, CustomerId(m.from), m.by.unwrap_or_else(|| "api".into()), m.reason)
+        .await
+        .map_err(store_problem)?;
+    state.engine().notify_changed();
+    Ok(Json(serde_json::json!({ "merge_id": merge_id, "into": into, "from": m.from })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndoBody {
+    reason: String,
+    by: Option<String>,
+}
+
+/// `POST /api/v1/merges/{id}/undo`.
+pub async fn undo_merge(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<UndoBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let merge: i64 = id.parse().map_err(|_| Problem::not_found("merge with that id"))?;
+    let u = body(b)?;
+    state
+        .engine()
+        .store()
+        .unmerge(merge, u.by.unwrap_or_else(|| "api".into()), u.reason)
+        .await
+        .map_err(store_problem)?;
+    state.engine().notify_changed();
+    Ok(Json(serde_json::json!({ "merge_id": merge, "undone": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    external_ref: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(default)]
+    phones: Vec<String>,
+    postal_area: Option<String>,
+}
+
+/// `POST /api/v1/customers`: creates a customer, or updates the one with the
+/// same `external_ref`.
+pub async fn upsert(
+    State(state): State<AppState>,
+    b: Result<Json<CustomerBody>, JsonRejection>,
+) -> Result<Json<firebreak_store::CustomerOutcome>, Problem> {
+    use firebreak_domain::{DisplayName, Email, NewCustomer, Phone, PostalArea};
+    let c = body(b)?;
+    fn f(field: &'static str) -> impl Fn(firebreak_domain::FieldError) -> Problem {
+        move |e| field_problem(field, e.code, &e.message)
+    }
+    let customer = NewCustomer {
+        external_ref: c.external_ref.filter(|r| !r.trim().is_empty()),
+        name: c.name.as_deref().map(DisplayName::parse).transpose().map_err(f("name"))?,
+        emails: c.emails.iter().map(|e| Email::parse(e)).collect::<Result<_, _>>().map_err(f("emails"))?,
+        phones: c.phones.iter().map(|p| Phone::parse(p)).collect::<Result<_, _>>().map_err(f("phones"))?,
+        postal_area: c.postal_area.as_deref().map(PostalArea::parse).transpose().map_err(f("postal_area"))?,
+    };
+    let out = state.engine().store().upsert_customers(vec![customer]).await.map_err(store_problem)?;
+    out.into_iter().next().map(Json).ok_or_else(|| Problem::internal("the store answered an empty batch"))
+}

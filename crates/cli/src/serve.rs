@@ -38,7 +38,9 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     tracing::info!(%addr, data = %config.data.display(), "firebreak is serving");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let pollers = crate::import::spawn_feed_pollers(engine.clone(), &config.feeds, stop_rx);
+    let mut background = crate::import::spawn_feed_pollers(engine.clone(), &config.feeds, stop_rx.clone());
+    // SLA warnings and breaches, and promise reminders, every few seconds.
+    background.push(engine.spawn_timer(std::time::Duration::from_secs(5), stop_rx));
 
     let web = WebConfig {
         api_tokens: config.api_tokens.clone(),
@@ -49,8 +51,8 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     firebreak_web::serve(listener, AppState::new(engine, web), shutdown).await?;
     tracing::info!("no longer taking requests; finishing the commit in flight");
     let _ = stop_tx.send(true);
-    for p in pollers {
-        let _ = p.await;
+    for task in background {
+        let _ = task.await;
     }
     store.close().await?;
     tracing::info!("stopped cleanly");

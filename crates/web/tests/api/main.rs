@@ -7,4 +7,5 @@ mod ops;
 mod read;
 mod replay;
 mod story;
+mod triage;
 mod webhooks;

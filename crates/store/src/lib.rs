@@ -61,7 +61,8 @@ pub trait Store: Send + Sync + 'static {
     /// inbound message to the first outbound one at or after it.
     async fn first_responses(&self) -> Result<Vec<FirstResponse>, StoreError>;
 
-    /// Runs the database's own consistency check; `Ok("ok")` when sound.
+    /// Runs the database's own consistency checks (structure and foreign
+    /// keys); `Ok("ok")` when sound.
     async fn integrity_check(&self) -> Result<String, StoreError>;
 
     /// A queue of cases, filtered and sorted.

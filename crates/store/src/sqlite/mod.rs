@@ -195,7 +195,24 @@ impl Store for SqliteStore {
     async fn integrity_check(&self) -> Result<String, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare("PRAGMA integrity_check")?;
-            let lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            // Foreign keys are kept by the write path, not enforced per
+            // statement, so the check covers them too.
+            let mut fk = c.prepare("PRAGMA foreign_key_check")?;
+            let broken: Vec<String> = fk
+                .query_map([], |r| {
+                    Ok(format!(
+                        "foreign key: {} row {:?} points to a missing {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, String>(2)?
+                    ))
+                })?
+                .collect::<Result<_, _>>()?;
+            if !broken.is_empty() {
+                lines.retain(|l| l != "ok");
+                lines.extend(broken);
+            }
             Ok(lines.join("\n"))
         })
         .await

@@ -5,6 +5,7 @@
 use std::{collections::BTreeMap, path::Path};
 
 use firebreak_channels::{normalised, twcs};
+use firebreak_store::Store;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;
@@ -59,6 +60,7 @@ async fn twcs_replay_rebuilds_conversations_and_first_response_times() {
     }
     eprintln!("reply links resolving inside the file: {resolving}, in the right conversation: {together}");
     assert_eq!((resolving, together), (3688, 3688));
+    assert_eq!(app.store.integrity_check().await.unwrap(), "ok", "joining conversations keeps every key");
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/twcs_first_response.py");
     let out = match std::process::Command::new("python3").arg(&script).arg(&file).output() {

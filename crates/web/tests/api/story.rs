@@ -7,6 +7,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
+use firebreak_store::Store;
+
 use crate::helpers::{TestApp, X_SECRET, spawn_app};
 
 async fn post_json(app: &TestApp, path: &str, body: Value) -> Value {
@@ -156,6 +158,7 @@ async fn a_tweet_and_an_email_make_one_case_that_is_answered_paused_resolved_and
     let done = get_json(&app, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(done["csat"]["score"], 5);
     assert_eq!(done["csat"]["comment"], "Sorted quickly, thank you");
+    assert_eq!(app.store.integrity_check().await.unwrap(), "ok", "structure and foreign keys");
 }
 
 #[tokio::test]

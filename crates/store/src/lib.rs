@@ -103,6 +103,19 @@ pub trait Store: Send + Sync + 'static {
     /// Undoes a merge, moving back exactly what it moved.
     async fn unmerge(&self, merge: i64, actor: String, reason: String) -> Result<(), StoreError>;
 
+    /// Everything held about a customer, as one JSON document with a schema
+    /// (GDPR Art. 15 and 20). `None` for an unknown or erased customer.
+    async fn export_customer(&self, id: CustomerId) -> Result<Option<serde_json::Value>, StoreError>;
+
+    /// Erases a customer (GDPR Art. 17): deletes their messages, identities
+    /// and records, anonymises the cases kept for reporting, and leaves
+    /// nothing of them in the database or WAL files. Returns the number of
+    /// messages deleted.
+    async fn erase_customer(&self, id: CustomerId, actor: String, reason: String) -> Result<u64, StoreError>;
+
+    /// Records consent given or withdrawn (marketing, proactive contact).
+    async fn record_consent(&self, id: CustomerId, consent: Consent) -> Result<(), StoreError>;
+
     /// Records an event from the company's systems (order, bill, outage, credit).
     async fn add_account_event(&self, customer: CustomerId, event: NewAccountEvent)
     -> Result<AccountEvent, StoreError>;

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_conversations", include_str!("../../migrations/0002_conversations.sql")),
     ("0003_cases", include_str!("../../migrations/0003_cases.sql")),
     ("0004_triage", include_str!("../../migrations/0004_triage.sql")),
+    ("0005_privacy", include_str!("../../migrations/0005_privacy.sql")),
 ];
 
 /// The schema version this build expects.

@@ -13,6 +13,7 @@ mod cases;
 mod merges;
 mod migrations;
 mod people;
+mod privacy;
 mod reader;
 mod reports;
 mod rows;
@@ -36,9 +37,9 @@ use firebreak_domain::{
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView, Customer360, CustomerOutcome, EventRecord,
-    FirstResponse, IngestOutcome, MessagePage, MessageQuery, NewAccountEvent, NewPromise, Note, Promise, SearchHit,
-    SearchQuery, Store, StoreCounts, StoreError, StoreStats, stats::StatsInner,
+    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView, Consent, Customer360, CustomerOutcome,
+    EventRecord, FirstResponse, IngestOutcome, MessagePage, MessageQuery, NewAccountEvent, NewPromise, Note, Promise,
+    SearchHit, SearchQuery, Store, StoreCounts, StoreError, StoreStats, stats::StatsInner,
 };
 
 /// How the SQLite store is set up.
@@ -86,6 +87,9 @@ fn configure(conn: &Connection, busy: Duration) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     conn.pragma_update(None, "cache_size", -32_000)?; // about 32 MB
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Deleted content is overwritten with zeros, so an erased person's data
+    // does not linger in free space in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     conn.set_prepared_statement_cache_capacity(128);
     // The query planner stability guarantee: plans do not depend on the
     // values bound to parameters. Without it SQLite re-prepares a statement
@@ -249,6 +253,21 @@ impl Store for SqliteStore {
 
     async fn customer(&self, id: CustomerId) -> Result<Option<Customer360>, StoreError> {
         self.read(move |c| case_api::customer_360(c, id.0)).await
+    }
+
+    async fn export_customer(&self, id: CustomerId) -> Result<Option<serde_json::Value>, StoreError> {
+        self.read(move |c| privacy::export(c, id.0)).await
+    }
+
+    async fn erase_customer(&self, id: CustomerId, actor: String, reason: String) -> Result<u64, StoreError> {
+        let n = self.writer.run(move |c, _, now| privacy::erase(c, now, id.0, &actor, &reason)).await?;
+        // The old pages are still in the WAL until it is folded in and cut.
+        self.writer.checkpoint().await?;
+        Ok(n)
+    }
+
+    async fn record_consent(&self, id: CustomerId, consent: Consent) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| privacy::record_consent(c, now, id.0, &consent)).await
     }
 
     async fn merge_customers(

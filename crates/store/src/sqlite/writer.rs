@@ -50,6 +50,8 @@ type Reply = oneshot::Sender<Result<Output, StoreError>>;
 
 enum Job {
     Work(Work, Reply),
+    /// Fold the WAL into the database and truncate it (after an erasure).
+    Checkpoint(oneshot::Sender<Result<(), StoreError>>),
     Close(oneshot::Sender<Result<(), StoreError>>),
 }
 
@@ -107,6 +109,13 @@ impl WriterHandle {
         }
     }
 
+    /// Commits what is queued, then checkpoints the WAL and truncates it.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Job::Checkpoint(reply)).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Asks the writer to commit what is queued and stop; waits until it has.
     pub async fn close(&self) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
@@ -131,20 +140,23 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, opts: SqliteOptions, stats
     while closing.is_none() {
         let mut group = Vec::new();
         let mut weight = 0;
+        let mut checkpoint = None;
         match rx.recv() {
             Ok(Job::Work(work, reply)) => {
                 weight += work.weight();
                 group.push((work, reply));
             }
+            Ok(Job::Checkpoint(reply)) => checkpoint = Some(reply),
             Ok(Job::Close(reply)) => closing = Some(reply),
             Err(_) => return, // every handle is gone
         }
-        while closing.is_none() && weight < opts.max_group_messages {
+        while closing.is_none() && checkpoint.is_none() && weight < opts.max_group_messages {
             match rx.try_recv() {
                 Ok(Job::Work(work, reply)) => {
                     weight += work.weight();
                     group.push((work, reply));
                 }
+                Ok(Job::Checkpoint(reply)) => checkpoint = Some(reply),
                 Ok(Job::Close(reply)) => closing = Some(reply),
                 Err(_) => break,
             }
@@ -152,13 +164,17 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, opts: SqliteOptions, stats
         if !group.is_empty() {
             commit_group(&mut conn, group, opts.clock.now(), &stats);
         }
+        if let Some(reply) = checkpoint {
+            let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(StoreError::from);
+            let _ = reply.send(result);
+        }
     }
     // Everything queued before the close has been committed; refuse what
     // raced in after it, then fold the WAL into the main file.
     while let Ok(job) = rx.try_recv() {
         match job {
             Job::Work(_, reply) => drop(reply.send(Err(StoreError::Closed))),
-            Job::Close(reply) => drop(reply.send(Ok(()))),
+            Job::Checkpoint(reply) | Job::Close(reply) => drop(reply.send(Ok(()))),
         }
     }
     let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(StoreError::from);

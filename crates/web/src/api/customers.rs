@@ -151,3 +151,77 @@ pub async fn upsert(
     let out = state.engine().store().upsert_customers(vec![customer]).await.map_err(store_problem)?;
     out.into_iter().next().map(Json).ok_or_else(|| Problem::internal("the store answered an empty batch"))
 }
+
+/// `GET /api/v1/customers/{id}/export`: everything held about the person.
+pub async fn export(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, Problem> {
+    let id = customer_id(&id)?;
+    state
+        .engine()
+        .store()
+        .export_customer(id)
+        .await
+        .map_err(store_problem)?
+        .map(Json)
+        .ok_or_else(|| Problem::not_found("customer with that id"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    /// The customer's id again, typed out: erasure cannot be undone.
+    confirm: String,
+    reason: String,
+    by: Option<String>,
+}
+
+/// `POST /api/v1/customers/{id}/erase`.
+pub async fn erase(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<EraseBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let id = customer_id(&id)?;
+    let e = body(b)?;
+    if e.confirm.trim() != id.0.to_string() {
+        return Err(field_problem("confirm", "not_confirmed", "type the customer's id to confirm the erasure"));
+    }
+    if e.reason.trim().is_empty() {
+        return Err(field_problem("reason", "empty", "say why (for example: the person asked, Art. 17)"));
+    }
+    let messages = state
+        .engine()
+        .store()
+        .erase_customer(id, e.by.unwrap_or_else(|| "api".into()), e.reason)
+        .await
+        .map_err(store_problem)?;
+    state.engine().notify_changed();
+    Ok(Json(serde_json::json!({ "customer_id": id, "erased": true, "messages_deleted": messages })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentBody {
+    purpose: String,
+    granted: bool,
+    wording_version: String,
+    method: String,
+}
+
+/// `POST /api/v1/customers/{id}/consents`: consent given or withdrawn.
+pub async fn consent(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<ConsentBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let id = customer_id(&id)?;
+    let c = body(b)?;
+    let consent = firebreak_store::Consent {
+        purpose: c.purpose,
+        granted: c.granted,
+        at: Timestamp::now(),
+        wording_version: c.wording_version,
+        method: c.method,
+    };
+    state.engine().store().record_consent(id, consent).await.map_err(store_problem)?;
+    Ok(Json(serde_json::json!({ "customer_id": id, "recorded": true })))
+}

@@ -16,7 +16,8 @@ pub struct TestApp {
     pub engine: Arc<Engine>,
     /// The app's clock: tests move time by hand.
     pub clock: Arc<ManualClock>,
-    _dir: tempfile::TempDir,
+    /// The data directory, for tests that look at the files themselves.
+    pub dir: tempfile::TempDir,
 }
 
 pub const X_SECRET: &str = "test-consumer-secret-0123456789";
@@ -49,7 +50,7 @@ pub async fn spawn_with(config: WebConfig) -> TestApp {
     tokio::spawn(async move {
         firebreak_web::serve(listener, state, std::future::pending()).await.unwrap();
     });
-    TestApp { url, client: reqwest::Client::new(), store, engine, clock, _dir: dir }
+    TestApp { url, client: reqwest::Client::new(), store, engine, clock, dir }
 }
 
 impl TestApp {

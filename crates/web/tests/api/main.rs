@@ -4,6 +4,7 @@
 mod helpers;
 mod ingest;
 mod ops;
+mod privacy;
 mod read;
 mod replay;
 mod story;

@@ -254,3 +254,64 @@ pub struct EventRecord {
     pub case_id: Option<CaseId>,
     pub payload: serde_json::Value,
 }
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Team {
+    pub id: i64,
+    pub name: String,
+}
+
+/// An agent, and how many active cases they hold.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct Agent {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub team_id: Option<i64>,
+    /// Channels, languages and tags the agent handles (`x`, `es`, `billing`).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default = "default_max_load")]
+    pub max_load: i64,
+    #[serde(default = "default_active")]
+    pub active: bool,
+    #[serde(default)]
+    pub open_cases: i64,
+}
+
+fn default_max_load() -> i64 {
+    20
+}
+
+fn default_active() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CannedResponse {
+    pub name: String,
+    /// Text with `{{customer.name}}`, `{{customer.first_name}}`, `{{case.id}}`,
+    /// `{{case.subject}}`, `{{agent.name}}`, `{{channel}}`.
+    pub body: String,
+}
+
+/// How a case finds its agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignStrategy {
+    /// The next active agent of the team with room, in turn.
+    RoundRobin,
+    /// Among active agents with room whose skills cover the case (its
+    /// channel, language and tags), the least loaded.
+    Skills,
+}
+
+/// A stored SLA policy and its place in the order.
+#[derive(Debug, Clone, Serialize)]
+pub struct SlaPolicyView {
+    pub id: i64,
+    pub position: i64,
+    #[serde(flatten)]
+    pub config: firebreak_domain::sla::SlaPolicyConfig,
+}

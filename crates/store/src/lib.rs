@@ -21,8 +21,9 @@ use firebreak_domain::{CaseId, CustomerId, MessageId, NewCustomer, NewMessage, S
 
 pub use baseline::{BaselineReport, run_raw_baseline, time_raw_search};
 pub use cases::{
-    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate, CaseView, ClockView, Consent, Csat,
-    Customer360, EventRecord, MatchProposal, NewAccountEvent, NewPromise, Note, Promise, SentimentPoint, SlaEvent,
+    AccountEvent, Agent, AssignStrategy, CannedResponse, CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate,
+    CaseView, ClockView, Consent, Csat, Customer360, EventRecord, MatchProposal, NewAccountEvent, NewPromise, Note,
+    Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
 };
 pub use error::StoreError;
 pub use query::{
@@ -115,6 +116,35 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records consent given or withdrawn (marketing, proactive contact).
     async fn record_consent(&self, id: CustomerId, consent: Consent) -> Result<(), StoreError>;
+
+    /// The SLA policies in the order they are tried.
+    async fn sla_policies(&self) -> Result<Vec<SlaPolicyView>, StoreError>;
+
+    /// Creates or replaces the policy with this name (checked by the caller);
+    /// returns its id. New cases use it; open cases keep their due times.
+    async fn put_sla_policy(
+        &self,
+        config: firebreak_domain::sla::SlaPolicyConfig,
+        position: Option<i64>,
+    ) -> Result<i64, StoreError>;
+
+    async fn delete_sla_policy(&self, name: String) -> Result<(), StoreError>;
+
+    async fn add_team(&self, name: String) -> Result<Team, StoreError>;
+    async fn teams(&self) -> Result<Vec<Team>, StoreError>;
+
+    /// Creates an agent, or updates the one with the same email.
+    async fn put_agent(&self, agent: Agent) -> Result<Agent, StoreError>;
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError>;
+
+    /// Assigns a case to an agent by round-robin in a team, or by skills and load.
+    async fn assign_case(&self, case: CaseId, strategy: AssignStrategy, team: Option<i64>)
+    -> Result<Agent, StoreError>;
+
+    async fn put_canned(&self, name: String, body: String) -> Result<CannedResponse, StoreError>;
+    async fn canned(&self) -> Result<Vec<CannedResponse>, StoreError>;
+    /// A canned response with its variables filled in for a case.
+    async fn render_canned(&self, name: String, case: CaseId) -> Result<String, StoreError>;
 
     /// Records an event from the company's systems (order, bill, outage, credit).
     async fn add_account_event(&self, customer: CustomerId, event: NewAccountEvent)

@@ -7,6 +7,9 @@
 //! Every error a client sees is a [`Problem`] (RFC 9457 problem+json) with a
 //! stable code.
 
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "512"]
+
 mod api;
 mod auth;
 mod body;
@@ -23,7 +26,7 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use firebreak_engine::Engine;
 use tokio::net::TcpListener;
@@ -100,6 +103,14 @@ pub fn app(state: AppState) -> Router {
         .route("/customers/{id}/consents", post(api::customers::consent))
         .route("/merges/{id}/undo", post(api::customers::undo_merge))
         .route("/events", get(api::events::stream))
+        .route("/sla-policies", get(api::admin::sla_policies))
+        .route("/sla-policies/{name}", put(api::admin::put_sla_policy).delete(api::admin::delete_sla_policy))
+        .route("/teams", get(api::admin::teams).post(api::admin::add_team))
+        .route("/agents", get(api::admin::agents).post(api::admin::put_agent))
+        .route("/cases/{id}/assign", post(api::admin::assign))
+        .route("/canned", get(api::admin::canned))
+        .route("/canned/{name}", put(api::admin::put_canned))
+        .route("/cases/{id}/canned/{name}", get(api::admin::render_canned))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
         .route("/openapi.json", get(openapi::document))
         // The satisfaction link is the customer's, not the staff's.

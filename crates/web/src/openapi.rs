@@ -42,6 +42,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/customers/{id}/consents"),
     ("post", "/api/v1/merges/{id}/undo"),
     ("get", "/api/v1/events"),
+    ("get", "/api/v1/sla-policies"),
+    ("put", "/api/v1/sla-policies/{name}"),
+    ("delete", "/api/v1/sla-policies/{name}"),
+    ("get", "/api/v1/teams"),
+    ("post", "/api/v1/teams"),
+    ("get", "/api/v1/agents"),
+    ("post", "/api/v1/agents"),
+    ("post", "/api/v1/cases/{id}/assign"),
+    ("get", "/api/v1/canned"),
+    ("put", "/api/v1/canned/{name}"),
+    ("get", "/api/v1/cases/{id}/canned/{name}"),
     ("post", "/api/v1/csat/{token}"),
 ];
 
@@ -298,6 +309,33 @@ pub fn build() -> Value {
             "/api/v1/merges/{id}/undo": { "post": { "summary": "Undo a merge: {reason, by}; exactly what moved moves back", "security": bearer,
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "Undone" }, "404": problem_response("No such merge"), "422": problem_response("Already undone") } } },
+            "/api/v1/sla-policies": { "get": { "summary": "SLA policies in the order they are tried", "security": bearer, "responses": { "200": { "description": "`{items}`" } } } },
+            "/api/v1/sla-policies/{name}": {
+                "put": { "summary": "Create or replace a policy: {channels, priorities, first_response, next_response, resolution: {minutes, business_hours}, calendar: {name, time_zone, hours, holidays}, warn_at_percent_left, position}", "security": bearer,
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "`{id}`" }, "422": problem_response("Every bad field, named") } },
+                "delete": { "summary": "Delete a policy", "security": bearer,
+                    "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                    "responses": { "200": { "description": "Deleted" }, "404": problem_response("No such policy") } }
+            },
+            "/api/v1/teams": {
+                "get": { "summary": "Teams", "security": bearer, "responses": { "200": { "description": "`{items}`" } } },
+                "post": { "summary": "Add a team: {name}", "security": bearer, "responses": { "200": { "description": "The team" }, "422": problem_response("Name taken or invalid") } }
+            },
+            "/api/v1/agents": {
+                "get": { "summary": "Agents with their open-case load", "security": bearer, "responses": { "200": { "description": "`{items}`" } } },
+                "post": { "summary": "Create or update (by email) an agent: {name, email, team_id, skills, max_load, active}", "security": bearer, "responses": { "200": { "description": "The agent" }, "422": problem_response("A bad value, named") } }
+            },
+            "/api/v1/cases/{id}/assign": { "post": { "summary": "Assign by {strategy: round_robin|skills, team_id}", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "The agent chosen" }, "404": problem_response("No such case"), "422": problem_response("Nobody available, or no team") } } },
+            "/api/v1/canned": { "get": { "summary": "Canned responses", "security": bearer, "responses": { "200": { "description": "`{items}`" } } } },
+            "/api/v1/canned/{name}": { "put": { "summary": "Create or replace a canned response: {body} with {{customer.name}}, {{customer.first_name}}, {{case.id}}, {{case.subject}}, {{agent.name}}, {{channel}}", "security": bearer,
+                "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "Stored" }, "422": problem_response("Unknown variable") } } },
+            "/api/v1/cases/{id}/canned/{name}": { "get": { "summary": "A canned response filled in for a case", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "`{text}`" }, "404": problem_response("No such case or response") } } },
             "/api/v1/events": { "get": { "summary": "Server-Sent Events: case.created, case.updated, case.reopened, case.csat, sla.warning, sla.breach, promise.created, promise.due_soon, promise.due, promise.settled. Resume with Last-Event-ID or ?after=", "security": bearer,
                 "parameters": [query("after", "Stream events after this id (default: from now)", json!({ "type": "integer" }))],
                 "responses": { "200": { "description": "text/event-stream", "content": { "text/event-stream": {} } } } } },

@@ -8,6 +8,7 @@
 //! directory: SQLite's file locks serialise the writers, and each waits up to
 //! `busy_timeout` for the other.
 
+mod admin;
 mod case_api;
 mod cases;
 mod merges;
@@ -37,9 +38,10 @@ use firebreak_domain::{
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    AccountEvent, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView, Consent, Customer360, CustomerOutcome,
-    EventRecord, FirstResponse, IngestOutcome, MessagePage, MessageQuery, NewAccountEvent, NewPromise, Note, Promise,
-    SearchHit, SearchQuery, Store, StoreCounts, StoreError, StoreStats, stats::StatsInner,
+    AccountEvent, Agent, AssignStrategy, CannedResponse, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView,
+    Consent, Customer360, CustomerOutcome, EventRecord, FirstResponse, IngestOutcome, MessagePage, MessageQuery,
+    NewAccountEvent, NewPromise, Note, Promise, SearchHit, SearchQuery, SlaPolicyView, Store, StoreCounts, StoreError,
+    StoreStats, Team, stats::StatsInner,
 };
 
 /// How the SQLite store is set up.
@@ -268,6 +270,65 @@ impl Store for SqliteStore {
 
     async fn record_consent(&self, id: CustomerId, consent: Consent) -> Result<(), StoreError> {
         self.writer.run(move |c, _, now| privacy::record_consent(c, now, id.0, &consent)).await
+    }
+
+    async fn sla_policies(&self) -> Result<Vec<SlaPolicyView>, StoreError> {
+        self.read(|c| {
+            Ok(admin::sla_policies(c)?
+                .into_iter()
+                .map(|(id, position, config)| SlaPolicyView { id, position, config })
+                .collect())
+        })
+        .await
+    }
+
+    async fn put_sla_policy(
+        &self,
+        config: firebreak_domain::sla::SlaPolicyConfig,
+        position: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        self.writer.run(move |c, _, _| admin::put_sla_policy(c, &config, position)).await
+    }
+
+    async fn delete_sla_policy(&self, name: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, _| admin::delete_sla_policy(c, &name)).await
+    }
+
+    async fn add_team(&self, name: String) -> Result<Team, StoreError> {
+        self.writer.run(move |c, _, _| admin::add_team(c, &name)).await
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.read(admin::teams).await
+    }
+
+    async fn put_agent(&self, agent: Agent) -> Result<Agent, StoreError> {
+        self.writer.run(move |c, _, _| admin::put_agent(c, &agent)).await
+    }
+
+    async fn agents(&self) -> Result<Vec<Agent>, StoreError> {
+        self.read(admin::agents).await
+    }
+
+    async fn assign_case(
+        &self,
+        case: CaseId,
+        strategy: AssignStrategy,
+        team: Option<i64>,
+    ) -> Result<Agent, StoreError> {
+        self.writer.run(move |c, _, now| admin::assign(c, now, case.0, strategy, team)).await
+    }
+
+    async fn put_canned(&self, name: String, body: String) -> Result<CannedResponse, StoreError> {
+        self.writer.run(move |c, _, _| admin::put_canned(c, &name, &body)).await
+    }
+
+    async fn canned(&self) -> Result<Vec<CannedResponse>, StoreError> {
+        self.read(admin::canned).await
+    }
+
+    async fn render_canned(&self, name: String, case: CaseId) -> Result<String, StoreError> {
+        self.read(move |c| admin::render_canned(c, &name, case.0)).await
     }
 
     async fn merge_customers(

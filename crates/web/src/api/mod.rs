@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+pub mod admin;
 pub mod cases;
 pub mod customers;
 pub mod events;

@@ -37,11 +37,14 @@ async fn every_documented_route_answers_and_unknown_ones_are_problems() {
             if path == "/api/v1/events" {
                 continue; // a stream; it has its own test
             }
-            let concrete = path.replace("{id}", "1").replace("{code}", "not_found").replace("{token}", "x");
+            let concrete =
+                path.replace("{id}", "1").replace("{code}", "not_found").replace("{token}", "x").replace("{name}", "n");
             let req = match method.as_str() {
                 "get" => app.client.get(format!("{}{concrete}", app.url)),
                 "post" => app.client.post(format!("{}{concrete}", app.url)).body("{}"),
                 "patch" => app.client.patch(format!("{}{concrete}", app.url)).body("{}"),
+                "put" => app.client.put(format!("{}{concrete}", app.url)).body("{}"),
+                "delete" => app.client.delete(format!("{}{concrete}", app.url)),
                 m => panic!("unexpected method {m}"),
             };
             let resp = req.send().await.unwrap();

@@ -146,6 +146,10 @@ pub trait Store: Send + Sync + 'static {
     /// A canned response with its variables filled in for a case.
     async fn render_canned(&self, name: String, case: CaseId) -> Result<String, StoreError>;
 
+    /// Confirms (linking the person to the customer) or rejects a suggested
+    /// match; returns the customer it named.
+    async fn decide_proposal(&self, proposal: i64, confirm: bool, by: String) -> Result<CustomerId, StoreError>;
+
     /// Records an event from the company's systems (order, bill, outage, credit).
     async fn add_account_event(&self, customer: CustomerId, event: NewAccountEvent)
     -> Result<AccountEvent, StoreError>;

@@ -102,6 +102,8 @@ pub fn app(state: AppState) -> Router {
         .route("/customers/{id}/erase", post(api::customers::erase))
         .route("/customers/{id}/consents", post(api::customers::consent))
         .route("/merges/{id}/undo", post(api::customers::undo_merge))
+        .route("/proposals/{id}/confirm", post(api::customers::confirm))
+        .route("/proposals/{id}/reject", post(api::customers::reject))
         .route("/events", get(api::events::stream))
         .route("/sla-policies", get(api::admin::sla_policies))
         .route("/sla-policies/{name}", put(api::admin::put_sla_policy).delete(api::admin::delete_sla_policy))

@@ -613,10 +613,26 @@ pub fn customer_360(conn: &Connection, id: i64) -> Result<Option<Customer360>, S
     }))
 }
 
-/// The customer's weekly mean sentiment. Messages carry a triage score once
-/// triage is wired in; until then there is nothing to average.
-fn sentiment(_conn: &Connection, _id: i64) -> Result<Vec<SentimentPoint>, StoreError> {
-    Ok(Vec::new())
+/// The customer's weekly mean sentiment score (weeks start on Monday, UTC),
+/// over their messages that triage scored, oldest week first.
+fn sentiment(conn: &Connection, id: i64) -> Result<Vec<SentimentPoint>, StoreError> {
+    const WEEK: i64 = 7 * 86_400_000;
+    // 1970-01-01 was a Thursday: shift by four days so weeks start on Monday.
+    const MONDAY: i64 = 4 * 86_400_000;
+    Ok(conn
+        .prepare_cached(
+            "SELECT ((m.created_at - ?2) / ?3) * ?3 + ?2 AS week, count(*), avg(m.sentiment_score) FROM messages m \
+             WHERE m.identity_id IN (SELECT id FROM identities WHERE customer_id = ?1) \
+             AND m.direction = 'in' AND m.sentiment_score IS NOT NULL GROUP BY week ORDER BY week LIMIT 520",
+        )?
+        .query_map(params![id, MONDAY, WEEK], |r| {
+            Ok(SentimentPoint {
+                week_start: ts(r.get(0)?),
+                messages: r.get::<_, i64>(1)? as u64,
+                mean_score: r.get(2)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
 }
 
 /// Events of the live log after `after`, oldest first.

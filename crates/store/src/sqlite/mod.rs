@@ -272,6 +272,10 @@ impl Store for SqliteStore {
         self.writer.run(move |c, _, now| privacy::record_consent(c, now, id.0, &consent)).await
     }
 
+    async fn decide_proposal(&self, proposal: i64, confirm: bool, by: String) -> Result<CustomerId, StoreError> {
+        self.writer.run(move |c, _, now| people::decide_proposal(c, now, proposal, confirm, &by).map(CustomerId)).await
+    }
+
     async fn sla_policies(&self) -> Result<Vec<SlaPolicyView>, StoreError> {
         self.read(|c| {
             Ok(admin::sla_policies(c)?

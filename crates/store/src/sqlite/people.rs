@@ -102,6 +102,9 @@ pub fn author(conn: &Connection, m: &NewMessage, now: Timestamp) -> Result<Autho
         customer
     ])?;
     let identity = super::rows::inserted_id(conn, n, "identity")?;
+    if new_customer {
+        propose(conn, m, identity, now)?;
+    }
     Ok(AuthorRow { identity, customer, new_customer })
 }
 
@@ -219,6 +222,125 @@ fn resolve(conn: &Connection, m: &NewMessage, identity: i64, now: Timestamp) -> 
             Ok((super::rows::inserted_id(conn, n, "customer")?, true))
         }
     }
+}
+
+/// Suggests customers on record who may be this new person, from evidence
+/// that is only suggestive: the same name, a handle that is the local part of
+/// a customer's email address, a postcode in the message that is the
+/// customer's area. An agent confirms or rejects each suggestion.
+fn propose(conn: &Connection, m: &NewMessage, identity: i64, now: Timestamp) -> Result<(), StoreError> {
+    let live = "c.provisional = 0 AND c.merged_into IS NULL AND c.erased_at IS NULL";
+    let mut scores: Vec<(i64, f64, Vec<String>)> = Vec::new();
+    fn add(scores: &mut Vec<(i64, f64, Vec<String>)>, customer: i64, score: f64, why: String) {
+        match scores.iter_mut().find(|s| s.0 == customer) {
+            Some(s) => {
+                s.1 = (s.1 + score).min(0.95);
+                s.2.push(why);
+            }
+            None => scores.push((customer, score, vec![why])),
+        }
+    }
+    if let Some(name) = m.author.name.as_ref().map(DisplayName::as_str).filter(|n| n.split_whitespace().count() >= 2) {
+        let found: Vec<i64> = conn
+            .prepare_cached(&format!(
+                "SELECT c.id FROM customers c WHERE c.name = ?1 COLLATE NOCASE AND {live} LIMIT 5"
+            ))?
+            .query_map([name], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for c in found {
+            add(&mut scores, c, 0.5, format!("the same name, {name}"));
+        }
+    }
+    if let Some(h) = &m.author.handle {
+        let h = h.as_str().to_lowercase();
+        let mut locals = vec![h.clone(), h.replace('_', "."), h.replace(['_', '.', '-'], "")];
+        locals.dedup();
+        for local in locals.iter().filter(|l| l.len() >= 3) {
+            // Addresses that start with `local@`: '@' is followed by 'A' in ASCII.
+            let found: Vec<(i64, String)> = conn
+                .prepare_cached(&format!(
+                    "SELECT c.id, e.email FROM customer_emails e JOIN customers c ON c.id = e.customer_id \
+                     WHERE e.email >= ?1 || '@' AND e.email < ?1 || 'A' AND {live} LIMIT 5"
+                ))?
+                .query_map([local], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (c, email) in found {
+                add(&mut scores, c, 0.6, format!("the handle @{h} is the start of their address {email}"));
+            }
+        }
+    }
+    if let Some(j) = &m.triage {
+        for e in j.entities.iter().filter(|e| matches!(e.kind, EntityKind::Postcode | EntityKind::ZipCode)) {
+            let area = e.text.to_uppercase();
+            let found: Vec<i64> = conn
+                .prepare_cached(&format!("SELECT c.id FROM customers c WHERE c.postal_area = ?1 AND {live} LIMIT 50"))?
+                .query_map([&area], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            // An area alone fits too many people: it only strengthens another hint.
+            let hinted: Vec<i64> = scores.iter().map(|s| s.0).collect();
+            for c in found.into_iter().filter(|c| hinted.contains(c)) {
+                add(&mut scores, c, 0.2, format!("the message names their area, {area}"));
+            }
+        }
+    }
+    for (customer, score, why) in scores {
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO match_proposals (identity_id, customer_id, score, evidence, status, created_at) \
+             VALUES (?1, ?2, ?3, ?4, 'proposed', ?5)",
+        )?
+        .execute(params![identity, customer, score, json!(why).to_string(), now.unix_millis()])?;
+    }
+    Ok(())
+}
+
+/// An agent's decision on a suggested match. Confirming merges the person's
+/// provisional customer into the one suggested (or moves the identity when
+/// it already belongs to a real customer).
+pub fn decide_proposal(
+    conn: &Connection,
+    now: Timestamp,
+    proposal: i64,
+    confirm: bool,
+    by: &str,
+) -> Result<i64, StoreError> {
+    let row: Option<(i64, i64, String, String)> = conn
+        .prepare_cached("SELECT identity_id, customer_id, evidence, status FROM match_proposals WHERE id = ?1")?
+        .query_row([proposal], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some((identity, customer, evidence, status)) = row else {
+        return Err(StoreError::NotFound(format!("match proposal {proposal}")));
+    };
+    if status != "proposed" {
+        return Err(StoreError::Invalid {
+            field: "proposal".into(),
+            code: "already_decided",
+            message: format!("the proposal was already {status}"),
+        });
+    }
+    let why = format!("{} by {by}: {evidence}", if confirm { "confirmed" } else { "rejected" });
+    if confirm {
+        let current: Option<i64> = conn
+            .prepare_cached("SELECT customer_id FROM identities WHERE id = ?1")?
+            .query_row([identity], |r| r.get(0))
+            .optional()?
+            .flatten();
+        match current {
+            Some(c) if c != customer && merges::is_provisional(conn, c)? => {
+                merges::merge(conn, now, c, customer, by, &why)?;
+            }
+            _ => {
+                conn.execute("UPDATE identities SET customer_id = ?2 WHERE id = ?1", params![identity, customer])?;
+                audit(conn, now, by, "identity_linked", Some(customer), json!({ "identity_id": identity }), &why)?;
+            }
+        }
+    } else {
+        audit(conn, now, by, "match_rejected", Some(customer), json!({ "identity_id": identity }), &why)?;
+    }
+    conn.execute(
+        "UPDATE match_proposals SET status = ?2, decided_at = ?3, decided_by = ?4 WHERE id = ?1",
+        params![proposal, if confirm { "confirmed" } else { "rejected" }, now.unix_millis(), by],
+    )?;
+    Ok(customer)
 }
 
 /// Records who did what to whom, and why.

@@ -225,3 +225,45 @@ pub async fn consent(
     state.engine().store().record_consent(id, consent).await.map_err(store_problem)?;
     Ok(Json(serde_json::json!({ "customer_id": id, "recorded": true })))
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    by: Option<String>,
+}
+
+async fn decide(
+    state: AppState,
+    id: String,
+    confirm: bool,
+    b: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    let proposal: i64 = id.parse().map_err(|_| Problem::not_found("match proposal with that id"))?;
+    let d = body(b)?;
+    let customer = state
+        .engine()
+        .store()
+        .decide_proposal(proposal, confirm, d.by.unwrap_or_else(|| "api".into()))
+        .await
+        .map_err(store_problem)?;
+    state.engine().notify_changed();
+    Ok(Json(serde_json::json!({ "proposal": proposal, "customer_id": customer, "confirmed": confirm })))
+}
+
+/// `POST /api/v1/proposals/{id}/confirm`: the suggested customer is this person.
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    decide(state, id, true, b).await
+}
+
+/// `POST /api/v1/proposals/{id}/reject`.
+pub async fn reject(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    b: Result<Json<DecisionBody>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, Problem> {
+    decide(state, id, false, b).await
+}

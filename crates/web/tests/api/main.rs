@@ -4,6 +4,7 @@
 mod admin;
 mod helpers;
 mod ingest;
+mod matching;
 mod ops;
 mod privacy;
 mod read;

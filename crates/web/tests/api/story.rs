@@ -117,6 +117,10 @@ async fn a_tweet_and_an_email_make_one_case_that_is_answered_paused_resolved_and
         person["timeline"].as_array().unwrap().iter().map(|m| m["channel"].as_str().unwrap()).collect();
     assert_eq!(timeline, ["x", "email"], "one timeline across channels, in order");
     assert_eq!(person["identities"].as_array().unwrap().len(), 2);
+    let week = &person["sentiment"][0];
+    assert_eq!(week["week_start"], "2026-11-16T00:00:00.000Z", "weeks start on Monday");
+    assert_eq!(week["messages"], 2);
+    assert!(week["mean_score"].as_f64().unwrap() < 0.0, "an unhappy week: {week}");
     assert_eq!(person["open_cases"][0]["id"], id);
 
     // 08:15: an agent answers; the first-response clock stops, met.

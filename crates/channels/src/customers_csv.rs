@@ -11,6 +11,9 @@
 //! | `email`, `emails`, `email_address`                | `emails`: several separated by `;` or `,` |
 //! | `phone`, `phones`, `phone_number`, `mobile`       | `phones`: several separated by `;` or `,` |
 //! | `postal_area`, `postcode`, `postal_code`, `zip`, `zip_code` | `postal_area` |
+//! | `account`, `accounts`, `account_number`           | account numbers, separated by `;` or `,` |
+//! | `handles`                                         | handles on channels, `x:@maria_runs; facebook:1234` |
+//! | `x_handle`, `twitter`                             | an X handle |
 //!
 //! The file is the company's own data, so values are checked strictly: an
 //! address that is not an email, a phone that is not a number, a name with a
@@ -20,7 +23,7 @@
 
 use std::io::Read;
 
-use firebreak_domain::{DisplayName, Email, ExternalId, NewCustomer, Phone, PostalArea};
+use firebreak_domain::{CustomerRef, DisplayName, Email, ExternalId, NewCustomer, Phone, PostalArea};
 
 use crate::{
     RowError,
@@ -32,6 +35,9 @@ const NAME: [&str; 3] = ["name", "full_name", "display_name"];
 const EMAIL: [&str; 3] = ["email", "emails", "email_address"];
 const PHONE: [&str; 4] = ["phone", "phones", "phone_number", "mobile"];
 const POSTAL: [&str; 5] = ["postal_area", "postcode", "postal_code", "zip", "zip_code"];
+const ACCOUNT: [&str; 3] = ["account", "accounts", "account_number"];
+const HANDLES: [&str; 1] = ["handles"];
+const X_HANDLE: [&str; 2] = ["x_handle", "twitter"];
 
 /// The rows of a customers file, as customers or row errors.
 pub struct CustomerRows<R> {
@@ -44,6 +50,9 @@ struct Columns {
     email: Option<usize>,
     phone: Option<usize>,
     postal: Option<usize>,
+    account: Option<usize>,
+    handles: Option<usize>,
+    x_handle: Option<usize>,
 }
 
 /// Reads a customers file. A header with none of the known columns is one
@@ -59,8 +68,12 @@ fn columns(h: &Header) -> Result<Columns, RowError> {
         email: h.find(&EMAIL),
         phone: h.find(&PHONE),
         postal: h.find(&POSTAL),
+        account: h.find(&ACCOUNT),
+        handles: h.find(&HANDLES),
+        x_handle: h.find(&X_HANDLE),
     };
-    let known = [cols.external, cols.name, cols.email, cols.phone, cols.postal];
+    let known =
+        [cols.external, cols.name, cols.email, cols.phone, cols.postal, cols.account, cols.handles, cols.x_handle];
     if known.iter().all(Option::is_none) {
         return Err(RowError::new(
             1,
@@ -93,10 +106,33 @@ fn row(line: u64, r: &csv::StringRecord, c: &Columns, _header: &Header) -> Resul
     let postal_area = optional_cell(r, c.postal)
         .map(|s| PostalArea::parse(s).map_err(|e| RowError::column(line, "postal_area", e)))
         .transpose()?;
-    if external_ref.is_none() && name.is_none() && emails.is_empty() && phones.is_empty() && postal_area.is_none() {
+    let mut refs = list(optional_cell(r, c.account), |s| {
+        CustomerRef::parse("account", s).map_err(|e| RowError::column(line, "account", e))
+    })?;
+    refs.extend(list(optional_cell(r, c.handles), |s| {
+        let (kind, value) = s.split_once(':').ok_or_else(|| {
+            RowError::new(
+                line,
+                Some("handles"),
+                "invalid_reference",
+                "write each handle as channel:handle, e.g. x:@ann",
+            )
+        })?;
+        CustomerRef::parse(kind, value).map_err(|e| RowError::column(line, "handles", e))
+    })?);
+    refs.extend(list(optional_cell(r, c.x_handle), |s| {
+        CustomerRef::parse("x", s).map_err(|e| RowError::column(line, "x_handle", e))
+    })?);
+    if external_ref.is_none()
+        && name.is_none()
+        && emails.is_empty()
+        && phones.is_empty()
+        && postal_area.is_none()
+        && refs.is_empty()
+    {
         return Err(RowError::new(line, None, "empty_row", "the row has no customer values"));
     }
-    Ok(NewCustomer { external_ref, name, emails, phones, postal_area })
+    Ok(NewCustomer { external_ref, name, emails, phones, postal_area, refs })
 }
 
 /// Splits a cell on `;` and `,`, parses each part, and keeps each value once.
@@ -114,6 +150,20 @@ fn list<T: PartialEq>(cell: Option<&str>, parse: impl Fn(&str) -> Result<T, RowE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_numbers_and_handles_become_references() {
+        let data = "external_id,name,accounts,handles,x_handle\n\
+                    C-1,Ann,88123344;99,\"x:@Ann_L; facebook:1234\",ann_x\n";
+        let c = read(data.as_bytes()).next().unwrap().unwrap();
+        let refs: Vec<(&str, &str)> = c.refs.iter().map(|r| (r.kind.as_str(), r.value.as_str())).collect();
+        assert_eq!(
+            refs,
+            [("account", "88123344"), ("account", "99"), ("x", "ann_l"), ("facebook", "1234"), ("x", "ann_x")]
+        );
+        let bad = "name,handles\nAnn,myspace:ann\n";
+        assert_eq!(read(bad.as_bytes()).next().unwrap().unwrap_err().code, "invalid_reference_kind");
+    }
 
     #[test]
     fn columns_by_any_of_their_names() {

@@ -25,6 +25,7 @@ pub async fn load(engine: &Engine) -> anyhow::Result<Loaded> {
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow::anyhow!("the demo customers are invalid: {e}"))?;
     let n = (messages.len(), customers.len());
+    // The company's records first, so that messages are tied to them.
     engine.store().upsert_customers(customers).await?;
     engine.ingest(messages).await?;
     Ok(Loaded { messages: n.0, customers: n.1 })

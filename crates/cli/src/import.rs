@@ -45,8 +45,12 @@ pub enum Format {
     /// lines (one JSON object per line).
     #[value(name = "x-v2")]
     XV2,
-    /// Customers: external_id, name, emails, phones, postal_area.
+    /// Customers: external_id, name, emails, phones, postal_area, accounts, handles.
     CustomersCsv,
+    /// Account events from the company's systems, one JSON object per line:
+    /// `customer` (its external id) or `customer_id`, `kind`, `occurred_at`,
+    /// and optionally `reference`, `details`, `external_id`.
+    EventsJsonl,
 }
 
 #[derive(Args)]
@@ -98,6 +102,10 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let mut summary = Summary::default();
     for file in &args.files {
         let items = match args.format {
+            Format::EventsJsonl => {
+                import_events(&engine, file, &mut summary).await?;
+                continue;
+            }
             Format::Feed => read_feed(file).await?,
             Format::XV2 => read_x_v2(file)?,
             _ => {
@@ -174,7 +182,7 @@ fn spawn_reader(format: Format, bar: ProgressBar, file: std::fs::File) -> mpsc::
                     })
                 })
             })),
-            Format::Feed | Format::XV2 => unreachable!("feeds and X responses are read whole"),
+            Format::Feed | Format::XV2 | Format::EventsJsonl => unreachable!("these formats are read whole"),
         };
         let mut chunk = Vec::with_capacity(BATCH);
         for item in iter {
@@ -203,6 +211,80 @@ async fn read_feed(source: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
     let (tx, rx) = mpsc::channel(1);
     tx.send(messages.into_iter().map(|m| Ok(Item::Message(m))).collect()).await.ok();
     Ok(rx)
+}
+
+/// One line of an events file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventLine {
+    customer: Option<String>,
+    customer_id: Option<i64>,
+    kind: String,
+    occurred_at: String,
+    reference: Option<String>,
+    #[serde(default)]
+    details: serde_json::Value,
+    external_id: Option<String>,
+}
+
+/// Imports account events, line by line; each event is idempotent on its
+/// `external_id`.
+async fn import_events(engine: &Arc<Engine>, file: &str, summary: &mut Summary) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file} as UTF-8 text"))?;
+    let mut by_ref: std::collections::HashMap<String, Option<firebreak_domain::CustomerId>> = Default::default();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        summary.read += 1;
+        let n = i as u64 + 1;
+        let reject = |summary: &mut Summary, code: &'static str, message: String| {
+            summary.rejected.push((file.to_owned(), RowError { line: n, field: None, code, message }));
+        };
+        let e: EventLine = match serde_json::from_str(line) {
+            Ok(e) => e,
+            Err(err) => {
+                reject(summary, "invalid_json", format!("the line is not an event: {err}"));
+                continue;
+            }
+        };
+        let customer = match (e.customer_id, &e.customer) {
+            (Some(id), _) => Some(firebreak_domain::CustomerId(id)),
+            (None, Some(r)) => match by_ref.get(r) {
+                Some(c) => *c,
+                None => {
+                    let c = engine.store().customer_by_ref(r.clone()).await?;
+                    by_ref.insert(r.clone(), c);
+                    c
+                }
+            },
+            (None, None) => None,
+        };
+        let Some(customer) = customer else {
+            reject(summary, "unknown_customer", "no customer on record has that id".into());
+            continue;
+        };
+        let occurred_at = match Timestamp::parse_rfc3339(&e.occurred_at) {
+            Ok(t) => t,
+            Err(err) => {
+                reject(summary, err.code, err.message);
+                continue;
+            }
+        };
+        let event = firebreak_store::NewAccountEvent {
+            kind: e.kind,
+            occurred_at,
+            reference: e.reference,
+            details: e.details,
+            external_id: e.external_id,
+        };
+        match engine.store().add_account_event(customer, event).await {
+            Ok(_) => summary.stored += 1,
+            Err(firebreak_store::StoreError::Invalid { code, message, .. }) => reject(summary, code, message),
+            Err(firebreak_store::StoreError::NotFound(what)) => {
+                reject(summary, "unknown_customer", format!("there is no {what}"))
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Reads an X API v2 file: a whole response, or else one response per line

@@ -289,3 +289,36 @@ fn x_api_v2_responses_and_stream_lines_import() {
     assert_eq!(out.status.code(), Some(1), "the bad second line is rejected");
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
 }
+
+#[test]
+fn customers_with_references_and_their_events_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(&csv, "external_id,name,emails,accounts,handles\nC-1,Ann Lee,ann@example.com,88123344,x:@ann_lee\n")
+        .unwrap();
+    let out = run(&["import", "--format", "customers-csv", csv.to_str().unwrap()], dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let events = dir.path().join("events.jsonl");
+    std::fs::write(
+        &events,
+        concat!(
+            r#"{"customer":"C-1","kind":"order_late","occurred_at":"2026-11-20T10:00:00Z","reference":"ORD-5","external_id":"e1"}"#,
+            "\n",
+            r#"{"customer":"C-1","kind":"order_late","occurred_at":"2026-11-20T10:00:00Z","reference":"ORD-5","external_id":"e1"}"#,
+            "\n",
+            r#"{"customer":"C-404","kind":"bill_issued","occurred_at":"2026-11-20T10:00:00Z"}"#,
+            "\n",
+            r#"{"customer":"C-1","kind":"bill_issued","occurred_at":"yesterday"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = run(&["import", "--format", "events-jsonl", events.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("read 4, stored 2, duplicates 0, rejected 2"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("unknown_customer") && stderr(&out).contains("invalid_timestamp"),
+        "{}",
+        stderr(&out)
+    );
+}

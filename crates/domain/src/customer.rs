@@ -125,6 +125,40 @@ impl<'de> Deserialize<'de> for PostalArea {
     }
 }
 
+/// A number or handle the company's records know a customer by: an
+/// `account`, `order` or `booking` number, or a handle on a channel (`x`,
+/// `facebook`, ...). Messages that carry one are tied to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct CustomerRef {
+    pub kind: String,
+    /// Lower-cased, without a leading `@`.
+    pub value: String,
+}
+
+impl CustomerRef {
+    pub fn parse(kind: &str, value: &str) -> Result<CustomerRef, FieldError> {
+        let kind = kind.trim().to_lowercase();
+        let known = matches!(kind.as_str(), "account" | "order" | "booking") || Channel::parse(&kind).is_ok();
+        if !known {
+            return Err(FieldError::new(
+                "invalid_reference_kind",
+                format!(
+                    "`{}` is not a kind of reference; use account, order, booking or a channel name",
+                    truncate_for_message(&kind)
+                ),
+            ));
+        }
+        let value = value.trim().trim_start_matches('@').to_lowercase();
+        if value.is_empty() || value.len() > 256 || value.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "invalid_reference",
+                format!("`{}` is not a reference number or handle", truncate_for_message(&value)),
+            ));
+        }
+        Ok(CustomerRef { kind, value })
+    }
+}
+
 /// A customer as the company's systems describe them, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewCustomer {
@@ -135,6 +169,8 @@ pub struct NewCustomer {
     pub emails: Vec<Email>,
     pub phones: Vec<Phone>,
     pub postal_area: Option<PostalArea>,
+    /// Account, order and booking numbers, and handles on channels.
+    pub refs: Vec<CustomerRef>,
 }
 
 /// A stored customer.

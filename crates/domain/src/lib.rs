@@ -19,7 +19,7 @@ mod time;
 
 pub use channel::{Channel, Direction};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use customer::{Customer, Email, Identity, NewCustomer, Phone, PostalArea};
+pub use customer::{Customer, CustomerRef, Email, Identity, NewCustomer, Phone, PostalArea};
 pub use error::FieldError;
 pub use ids::{
     CaseId, ConversationId, CustomerId, ExternalId, Handle, IdentityId, Language, MessageId, PlatformUserId, ThreadKey,

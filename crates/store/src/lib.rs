@@ -88,6 +88,10 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the answer (1 to 5, and a comment) to a satisfaction request.
     async fn record_csat(&self, token: String, score: u8, comment: Option<String>) -> Result<CaseId, StoreError>;
 
+    /// The customer with this id in the company's systems, if any (following
+    /// merges to where they went).
+    async fn customer_by_ref(&self, external_ref: String) -> Result<Option<CustomerId>, StoreError>;
+
     /// Everything about a customer: the 360.
     async fn customer(&self, id: CustomerId) -> Result<Option<Customer360>, StoreError>;
 

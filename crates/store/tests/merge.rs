@@ -97,6 +97,7 @@ proptest! {
                             emails: vec![Email::parse(&format!("person{n}@example.com")).unwrap()],
                             phones: vec![Phone::parse(&format!("+4477009000{n:02}")).unwrap()],
                             postal_area: None,
+                            refs: vec![],
                         };
                         store.upsert_customers(vec![c]).await.unwrap();
                     }

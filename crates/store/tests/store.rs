@@ -180,6 +180,7 @@ async fn customers_upsert_on_external_ref() {
         emails: vec![Email::parse("ann@example.com").unwrap()],
         phones: vec![],
         postal_area: None,
+        refs: vec![],
     };
     let a = store.upsert_customers(vec![c.clone()]).await.unwrap();
     let b = store.upsert_customers(vec![c]).await.unwrap();

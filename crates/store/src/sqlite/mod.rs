@@ -35,7 +35,7 @@ use async_trait::async_trait;
 use firebreak_domain::{
     CaseId, Clock, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, SystemClock, judgement::Judgement,
 };
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{
     AccountEvent, Agent, AssignStrategy, CannedResponse, CaseDetail, CasePage, CaseQuery, CaseUpdate, CaseView,
@@ -251,6 +251,17 @@ impl Store for SqliteStore {
 
     async fn record_csat(&self, token: String, score: u8, comment: Option<String>) -> Result<CaseId, StoreError> {
         self.writer.run(move |c, _, now| case_api::record_csat(c, now, &token, score, comment.as_deref())).await
+    }
+
+    async fn customer_by_ref(&self, external_ref: String) -> Result<Option<CustomerId>, StoreError> {
+        self.read(move |c| {
+            let found: Option<(i64, Option<i64>)> = c
+                .prepare_cached("SELECT id, merged_into FROM customers WHERE external_ref = ?1 AND erased_at IS NULL")?
+                .query_row([external_ref], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            Ok(found.map(|(id, into)| CustomerId(into.unwrap_or(id))))
+        })
+        .await
     }
 
     async fn customer(&self, id: CustomerId) -> Result<Option<Customer360>, StoreError> {

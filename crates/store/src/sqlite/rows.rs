@@ -266,6 +266,11 @@ pub fn upsert_customers(
         for p in &c.phones {
             phone.execute(params![id, p.as_str()])?;
         }
+        let mut reference =
+            conn.prepare_cached("INSERT OR IGNORE INTO customer_refs (kind, value, customer_id) VALUES (?1, ?2, ?3)")?;
+        for r in &c.refs {
+            reference.execute(params![r.kind, r.value, id])?;
+        }
         out.push(CustomerOutcome { id: CustomerId(id), created });
     }
     Ok(out)

@@ -128,6 +128,16 @@ pub struct CustomerBody {
     #[serde(default)]
     phones: Vec<String>,
     postal_area: Option<String>,
+    /// `[{"kind": "account", "value": "88123344"}, {"kind": "x", "value": "@maria_runs"}]`
+    #[serde(default)]
+    refs: Vec<RefBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefBody {
+    kind: String,
+    value: String,
 }
 
 /// `POST /api/v1/customers`: creates a customer, or updates the one with the
@@ -147,6 +157,12 @@ pub async fn upsert(
         emails: c.emails.iter().map(|e| Email::parse(e)).collect::<Result<_, _>>().map_err(f("emails"))?,
         phones: c.phones.iter().map(|p| Phone::parse(p)).collect::<Result<_, _>>().map_err(f("phones"))?,
         postal_area: c.postal_area.as_deref().map(PostalArea::parse).transpose().map_err(f("postal_area"))?,
+        refs: c
+            .refs
+            .iter()
+            .map(|r| firebreak_domain::CustomerRef::parse(&r.kind, &r.value))
+            .collect::<Result<_, _>>()
+            .map_err(f("refs"))?,
     };
     let out = state.engine().store().upsert_customers(vec![customer]).await.map_err(store_problem)?;
     out.into_iter().next().map(Json).ok_or_else(|| Problem::internal("the store answered an empty batch"))

@@ -32,6 +32,20 @@ pub struct FileConfig {
     pub meta: MetaConfig,
     #[serde(default)]
     pub feeds: Vec<FeedConfig>,
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// An endpoint that receives the event log, signed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub url: String,
+    /// The HMAC-SHA256 key; the receiver checks `X-Firebreak-Signature`.
+    pub secret: String,
+    /// Event kinds by prefix (`case.`, `sla.breach`); all when empty.
+    #[serde(default)]
+    pub events: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -89,6 +103,7 @@ pub struct Config {
     pub meta_app_secret: Option<String>,
     pub meta_verify_token: Option<String>,
     pub feeds: Vec<(String, Duration)>,
+    pub webhooks: Vec<firebreak_engine::WebhookTarget>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -119,7 +134,18 @@ impl Config {
             }
             feeds.push((f.url, Duration::from_secs(f.interval_secs.max(10))));
         }
+        let mut webhooks = Vec::new();
+        for w in file.webhooks {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                bail!("the webhook `{}` is not an http or https URL", w.url);
+            }
+            if w.secret.len() < 16 {
+                bail!("the webhook `{}` needs a secret of at least 16 characters", w.url);
+            }
+            webhooks.push(firebreak_engine::WebhookTarget { url: w.url, secret: w.secret, events: w.events });
+        }
         Ok(Config {
+            webhooks,
             data: o.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
             listen,
             api_tokens,

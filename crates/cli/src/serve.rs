@@ -40,7 +40,10 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut background = crate::import::spawn_feed_pollers(engine.clone(), &config.feeds, stop_rx.clone());
     // SLA warnings and breaches, and promise reminders, every few seconds.
-    background.push(engine.spawn_timer(std::time::Duration::from_secs(5), stop_rx));
+    background.push(engine.spawn_timer(std::time::Duration::from_secs(5), stop_rx.clone()));
+    for target in config.webhooks.iter().cloned() {
+        background.push(engine.spawn_webhook(target, stop_rx.clone()));
+    }
 
     let web = WebConfig {
         api_tokens: config.api_tokens.clone(),

@@ -11,6 +11,8 @@
 //! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
 //! streams ([`Engine::changed`]).
 
+mod webhooks;
+
 use std::{sync::Arc, time::Duration};
 
 use firebreak_domain::{
@@ -19,6 +21,8 @@ use firebreak_domain::{
 use firebreak_store::{IngestOutcome, Store, StoreError, TickReport};
 use firebreak_triage::Triager;
 use tokio::sync::{Notify, watch};
+
+pub use webhooks::{SIGNATURE_HEADER, WebhookTarget, sign as sign_webhook};
 
 /// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
@@ -165,6 +169,15 @@ impl Engine {
             self.notify_changed();
         }
         Ok(report)
+    }
+
+    /// Sends the event log to an outgoing webhook until `stop` turns true.
+    pub fn spawn_webhook(
+        self: &Arc<Self>,
+        target: WebhookTarget,
+        stop: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(webhooks::run(self.clone(), target, stop))
     }
 
     /// Runs the timer every `period` until `stop` turns true.

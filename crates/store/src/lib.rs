@@ -165,6 +165,13 @@ pub trait Store: Send + Sync + 'static {
     /// The id of the newest event in the live log (0 when it is empty).
     async fn latest_event_id(&self) -> Result<i64, StoreError>;
 
+    /// How far an outgoing webhook has been delivered (0 before the first
+    /// delivery; a new endpoint starts from the newest event).
+    async fn webhook_cursor(&self, url: String) -> Result<Option<i64>, StoreError>;
+
+    /// Records that an outgoing webhook has been delivered up to `event`.
+    async fn set_webhook_cursor(&self, url: String, event: i64) -> Result<(), StoreError>;
+
     /// The live event log after `after`, oldest first.
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>, StoreError>;
 

@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_cases", include_str!("../../migrations/0003_cases.sql")),
     ("0004_triage", include_str!("../../migrations/0004_triage.sql")),
     ("0005_privacy", include_str!("../../migrations/0005_privacy.sql")),
+    ("0006_webhooks", include_str!("../../migrations/0006_webhooks.sql")),
 ];
 
 /// The schema version this build expects.

@@ -372,6 +372,28 @@ impl Store for SqliteStore {
         self.writer.run(|c, _, now| cases::tick(c, now)).await
     }
 
+    async fn webhook_cursor(&self, url: String) -> Result<Option<i64>, StoreError> {
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT last_event FROM webhook_cursors WHERE url = ?1")?
+                .query_row([url], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn set_webhook_cursor(&self, url: String, event: i64) -> Result<(), StoreError> {
+        self.writer
+            .run(move |c, _, _| {
+                c.prepare_cached(
+                    "INSERT INTO webhook_cursors (url, last_event) VALUES (?1, ?2) \
+                     ON CONFLICT (url) DO UPDATE SET last_event = max(last_event, excluded.last_event)",
+                )?
+                .execute(rusqlite::params![url, event])?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn latest_event_id(&self) -> Result<i64, StoreError> {
         self.read(|c| Ok(c.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)).await
     }

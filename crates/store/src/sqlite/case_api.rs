@@ -110,8 +110,14 @@ pub fn cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage, StoreError> {
     } else {
         q.statuses.clone()
     };
-    let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
-    sql.push_str(&format!(" AND c.status IN ({})", list.join(",")));
+    let active_only = q.statuses.is_empty() || statuses.iter().all(|s| s.is_active()) && statuses.len() == 3;
+    if active_only {
+        // The queue index: (active, priority, due_sort, id).
+        sql.push_str(" AND c.active = 1");
+    } else {
+        let list: Vec<String> = statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        sql.push_str(&format!(" AND c.status IN ({})", list.join(",")));
+    }
     if let Some(p) = q.priority {
         arg(&mut sql, " AND c.priority = ?", Box::new(p.rank()));
     }
@@ -137,8 +143,8 @@ pub fn cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage, StoreError> {
         arg(&mut sql, " AND c.due_at < ?", Box::new(t.unix_millis()));
     }
     sql.push_str(match q.sort {
-        CaseSort::Priority => " ORDER BY c.priority, c.due_at IS NULL, c.due_at, c.id",
-        CaseSort::Due => " ORDER BY c.due_at IS NULL, c.due_at, c.priority, c.id",
+        CaseSort::Priority => " ORDER BY c.priority, c.due_sort, c.id",
+        CaseSort::Due => " ORDER BY c.due_sort, c.priority, c.id",
         CaseSort::Updated => " ORDER BY c.updated_at DESC, c.id DESC",
     });
     let limit = q.limit.clamp(1, 500);

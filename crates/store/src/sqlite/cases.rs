@@ -205,7 +205,8 @@ impl CaseRow {
             "UPDATE OR IGNORE cases SET status = ?2, priority = ?3, first_response_at = ?4, resolved_at = ?5, \
              fr_due = ?6, fr_alert = ?7, fr_left = ?8, nr_due = ?9, nr_alert = ?10, nr_left = ?11, \
              res_due = ?12, res_alert = ?13, res_left = ?14, due_at = ?15, alert_at = ?16, updated_at = ?17, \
-             paused_at = CASE WHEN ?2 = 'pending' THEN coalesce(paused_at, ?17) ELSE NULL END WHERE id = ?1",
+             paused_at = CASE WHEN ?2 = 'pending' THEN coalesce(paused_at, ?17) ELSE NULL END, \
+             active = ?2 IN ('new', 'open', 'pending'), due_sort = coalesce(?15, 9223372036854775807) WHERE id = ?1",
         )?
         .execute(params![
             self.id,
@@ -299,8 +300,8 @@ fn create(
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO cases (customer_id, status, priority, channel, subject, sla_policy_id, opened_at, \
-             updated_at, fr_due, fr_alert, res_due, res_alert, due_at, alert_at) \
-             VALUES (?1, 'new', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             updated_at, fr_due, fr_alert, res_due, res_alert, due_at, alert_at, active, due_sort) \
+             VALUES (?1, 'new', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, coalesce(?12, 9223372036854775807))",
         )?
         .execute(params![
             customer,

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_triage", include_str!("../../migrations/0004_triage.sql")),
     ("0005_privacy", include_str!("../../migrations/0005_privacy.sql")),
     ("0006_webhooks", include_str!("../../migrations/0006_webhooks.sql")),
+    ("0007_queue", include_str!("../../migrations/0007_queue.sql")),
 ];
 
 /// The schema version this build expects.

@@ -34,6 +34,8 @@ pub enum BenchCommand {
     Ingest(IngestBench),
     /// Search latency over a large store.
     Search(SearchBench),
+    /// Cases at scale: ingest with identity and threading, queue, case and 360 latency.
+    Cases(crate::bench_cases::CasesBench),
 }
 
 #[derive(Args)]
@@ -80,14 +82,15 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Ingest(b) => ingest(b).await,
         BenchCommand::Search(b) => search(b).await,
+        BenchCommand::Cases(b) => crate::bench_cases::run(b).await,
     }
 }
 
 /// A scratch directory that is removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(base: &Option<PathBuf>, name: &str) -> anyhow::Result<Scratch> {
+    pub(crate) fn new(base: &Option<PathBuf>, name: &str) -> anyhow::Result<Scratch> {
         let base = base.clone().unwrap_or_else(std::env::temp_dir);
         let dir = base.join(format!("firebreak-bench-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -107,7 +110,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() { 0.0 } else { v[v.len() / 2] }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -116,7 +119,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// The airline rows as messages, in file order, duplicates dropped.
-fn airline_messages(path: &Path) -> anyhow::Result<Vec<NewMessage>> {
+pub(crate) fn airline_messages(path: &Path) -> anyhow::Result<Vec<NewMessage>> {
     if !path.exists() {
         bail!("{} is missing; the benchmarks need ../shared/data (or pass --airline)", path.display());
     }
@@ -301,10 +304,10 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
 
 /// A small, seeded pseudo-random generator (xorshift64*), so generated data
 /// and query mixes are the same on every run.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -313,7 +316,7 @@ impl Rng {
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
@@ -321,7 +324,7 @@ impl Rng {
 /// Generates `n` messages from real texts: each joins the first part of one
 /// real text to the last part of another, so the vocabulary and lengths are
 /// real but the documents are not copies.
-fn varied(texts: &[NewMessage], n: usize, rng: &mut Rng) -> Vec<NewMessage> {
+pub(crate) fn varied(texts: &[NewMessage], n: usize, rng: &mut Rng) -> Vec<NewMessage> {
     let words: Vec<Vec<&str>> = texts.iter().map(|m| m.text.as_str().split_whitespace().collect()).collect();
     (0..n)
         .map(|i| {

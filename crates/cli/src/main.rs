@@ -3,6 +3,7 @@
 //! the user as one plain sentence on standard error and a non-zero exit.
 
 mod bench;
+mod bench_cases;
 mod config;
 mod demo;
 mod export;

@@ -163,6 +163,13 @@ pub async fn run(b: CasesBench) -> anyhow::Result<()> {
             limit: 50,
             offset: ((page - 1) * 50) as u32,
             channel: (filter == "&channel=x").then_some(Channel::X),
+            priority: (filter == "&priority=normal").then_some(firebreak_domain::case::Priority::Normal),
+            unassigned: filter == "&unassigned=true",
+            sort: if filter == "&sort=due" {
+                firebreak_store::CaseSort::Due
+            } else {
+                firebreak_store::CaseSort::Priority
+            },
             ..Default::default()
         };
         let started = Instant::now();

@@ -9,3 +9,4 @@ UPDATE cases SET active = (status IN ('new', 'open', 'pending')),
 DROP INDEX cases_queue;
 CREATE INDEX cases_queue ON cases(active, priority, due_sort, id);
 CREATE INDEX cases_by_status ON cases(status, updated_at);
+CREATE INDEX cases_queue_by_due ON cases(active, due_sort, priority, id);

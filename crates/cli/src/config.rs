@@ -34,6 +34,16 @@ pub struct FileConfig {
     pub feeds: Vec<FeedConfig>,
     #[serde(default)]
     pub webhooks: Vec<WebhookConfig>,
+    #[serde(default)]
+    pub cases: CasesConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    /// Days after resolution during which a customer's new message reopens
+    /// the case (default 7).
+    pub reopen_days: Option<u32>,
 }
 
 /// An endpoint that receives the event log, signed.
@@ -104,6 +114,14 @@ pub struct Config {
     pub meta_verify_token: Option<String>,
     pub feeds: Vec<(String, Duration)>,
     pub webhooks: Vec<firebreak_engine::WebhookTarget>,
+    pub reopen_window: Duration,
+}
+
+impl Config {
+    /// How the store is opened, with what the configuration says.
+    pub fn store_options(&self) -> firebreak_store::SqliteOptions {
+        firebreak_store::SqliteOptions { reopen_window: self.reopen_window, ..Default::default() }
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -144,8 +162,13 @@ impl Config {
             }
             webhooks.push(firebreak_engine::WebhookTarget { url: w.url, secret: w.secret, events: w.events });
         }
+        let reopen_days = file.cases.reopen_days.unwrap_or(7);
+        if reopen_days > 366 {
+            bail!("cases.reopen_days is {reopen_days}; at most 366");
+        }
         Ok(Config {
             webhooks,
+            reopen_window: Duration::from_secs(u64::from(reopen_days) * 86_400),
             data: o.data.or(file.data).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA)),
             listen,
             api_tokens,

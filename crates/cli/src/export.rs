@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::Args;
 use firebreak_channels::normalised;
 use firebreak_domain::{Channel, Timestamp};
-use firebreak_store::{MessageQuery, SqliteOptions, SqliteStore, Store};
+use firebreak_store::{MessageQuery, SqliteStore, Store};
 
 use crate::{DataArgs, config::Config};
 
@@ -35,7 +35,7 @@ pub struct ExportArgs {
 
 pub async fn run(args: ExportArgs) -> anyhow::Result<()> {
     let config = Config::resolve(args.data.overrides())?;
-    let store = SqliteStore::open(&config.data, SqliteOptions::default())?;
+    let store = SqliteStore::open(&config.data, config.store_options())?;
     let sink: Box<dyn Write> = match &args.out {
         Some(p) if p.as_os_str() != "-" => {
             Box::new(std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?)

@@ -18,7 +18,7 @@ use clap::{Args, ValueEnum};
 use firebreak_channels::{RowError, airline, customers_csv, email, jsonl, twcs, x};
 use firebreak_domain::{NewCustomer, NewMessage, Timestamp};
 use firebreak_engine::Engine;
-use firebreak_store::{SqliteOptions, SqliteStore, Store};
+use firebreak_store::{SqliteStore, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::{sync::mpsc, task::JoinSet};
 
@@ -89,7 +89,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
             bail!("{f} does not exist");
         }
     }
-    let store = Arc::new(SqliteStore::open(&config.data, SqliteOptions::default())?);
+    let store = Arc::new(SqliteStore::open(&config.data, config.store_options())?);
     let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
     let started = Instant::now();
     let total_bytes: u64 = args.files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use firebreak_engine::Engine;
-use firebreak_store::{SqliteOptions, SqliteStore, Store};
+use firebreak_store::{SqliteStore, Store};
 use firebreak_web::{AppState, WebConfig};
 use tokio::net::TcpListener;
 
@@ -20,7 +20,7 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
             config.listen
         );
     }
-    let store = Arc::new(SqliteStore::open(&config.data, SqliteOptions::default())?);
+    let store = Arc::new(SqliteStore::open(&config.data, config.store_options())?);
     let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)).with_triager(triager));
     if load_demo {
         let loaded = demo::load(&engine).await.context("cannot load the demo data")?;

@@ -6,14 +6,13 @@ use std::{
     io::{BufRead, BufWriter, Write},
     path::{Path, PathBuf},
     process::ExitCode,
-    sync::Arc,
     time::Instant,
 };
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use firebreak_domain::{Channel, SystemClock};
-use firebreak_store::{MessageQuery, SqliteOptions, SqliteStore, Store};
+use firebreak_domain::Channel;
+use firebreak_store::{MessageQuery, SqliteStore, Store};
 use firebreak_triage::{
     LabelSources, TrainOptions, TrainingSources, Triager, airline_test_rows, evaluate_airline, evaluate_labels, train,
 };
@@ -211,8 +210,7 @@ pub struct RetriageArgs {
 pub async fn retriage(args: RetriageArgs) -> anyhow::Result<()> {
     let triager = load_triager(args.model.as_deref())?;
     let config = Config::resolve(args.data.overrides())?;
-    let options = SqliteOptions { clock: Arc::new(SystemClock), ..SqliteOptions::default() };
-    let store = SqliteStore::open(&config.data, options)?;
+    let store = SqliteStore::open(&config.data, config.store_options())?;
     let started = Instant::now();
     let mut q = MessageQuery { limit: 1000, ..Default::default() };
     let mut done = 0usize;

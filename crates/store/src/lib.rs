@@ -64,6 +64,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Runs the database's own consistency checks (structure and foreign
     /// keys); `Ok("ok")` when sound.
+    /// Promises by outcome (`open`, `due`, `kept`, `broken`) and by who made
+    /// them: what the team told customers, and whether it held.
+    async fn promise_report(&self) -> Result<serde_json::Value, StoreError>;
+
     async fn integrity_check(&self) -> Result<String, StoreError>;
 
     /// A queue of cases, filtered and sorted.

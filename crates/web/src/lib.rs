@@ -88,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .route("/search", get(api::messages::search))
         .route("/inbound/email", post(api::inbound::email))
         .route("/reports/first-response", get(api::reports::first_response))
+        .route("/reports/promises", get(api::reports::promises))
         .route("/cases", get(api::cases::list))
         .route("/cases/{id}", get(api::cases::get_one).patch(api::cases::patch))
         .route("/cases/{id}/notes", post(api::cases::add_note))
@@ -115,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}/canned/{name}", get(api::admin::render_canned))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
         .route("/openapi.json", get(openapi::document))
+        .route("/schemas/customer-export.json", get(api::reports::export_schema))
         // The satisfaction link is the customer's, not the staff's.
         .route("/csat/{token}", post(api::cases::csat));
 

@@ -26,6 +26,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/search"),
     ("post", "/api/v1/inbound/email"),
     ("get", "/api/v1/reports/first-response"),
+    ("get", "/api/v1/reports/promises"),
+    ("get", "/api/v1/schemas/customer-export.json"),
     ("get", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),
     ("patch", "/api/v1/cases/{id}"),
@@ -350,6 +352,9 @@ pub fn build() -> Value {
             "/api/v1/csat/{token}": { "post": { "summary": "A customer's satisfaction answer: {score: 1-5, comment}; the token comes from the request sent on resolution",
                 "parameters": [{ "name": "token", "in": "path", "required": true, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "Stored" }, "404": problem_response("Unknown token"), "422": problem_response("Score out of range") } } },
+            "/api/v1/reports/promises": { "get": { "summary": "Promises by outcome (open, due, kept, broken), the kept rate, and by who made them", "security": bearer,
+                "responses": { "200": { "description": "`{total, kept_rate, by_agent}`" } } } },
+            "/api/v1/schemas/customer-export.json": { "get": { "summary": "The JSON Schema of the customer export", "responses": { "200": { "description": "JSON Schema 2020-12" } } } },
             "/api/v1/reports/first-response": { "get": {
                 "summary": "Per answering account: conversations answered and the median seconds from a conversation's first inbound message to the first outbound message at or after it",
                 "security": bearer,

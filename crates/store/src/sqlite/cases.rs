@@ -16,15 +16,16 @@ use serde_json::json;
 use super::{people::AuthorRow, threads::Joined};
 use crate::StoreError;
 
-/// How long after resolution a customer's new message reopens a case rather
+/// The rules the writer applies to cases: the SLA policies, in order, and
+/// how long after resolution a customer's new message reopens a case rather
 /// than opening a new one.
-pub const REOPEN_WINDOW_MS: i64 = 7 * 86_400_000;
-
-/// The SLA policies, in order, as the writer uses them.
-pub struct Policies(Vec<(i64, SlaPolicy)>);
+pub struct Policies {
+    list: Vec<(i64, SlaPolicy)>,
+    reopen_window_ms: i64,
+}
 
 impl Policies {
-    pub fn load(conn: &Connection) -> Result<Policies, StoreError> {
+    pub fn load(conn: &Connection, reopen_window_ms: i64) -> Result<Policies, StoreError> {
         let mut stmt = conn.prepare_cached("SELECT id, config FROM sla_policies ORDER BY position, id")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
@@ -38,15 +39,15 @@ impl Policies {
                 Err(e) => tracing::error!(policy = id, error = %e, "a stored SLA policy is invalid; it is skipped"),
             }
         }
-        Ok(Policies(out))
+        Ok(Policies { list: out, reopen_window_ms })
     }
 
     fn for_case(&self, channel: Channel, priority: Priority) -> Option<(i64, &SlaPolicy)> {
-        self.0.iter().find(|(_, p)| p.applies(channel, priority)).map(|(id, p)| (*id, p))
+        self.list.iter().find(|(_, p)| p.applies(channel, priority)).map(|(id, p)| (*id, p))
     }
 
     fn by_id(&self, id: Option<i64>) -> Option<&SlaPolicy> {
-        id.and_then(|id| self.0.iter().find(|(i, _)| *i == id)).map(|(_, p)| p)
+        id.and_then(|id| self.list.iter().find(|(i, _)| *i == id)).map(|(_, p)| p)
     }
 }
 
@@ -337,7 +338,12 @@ fn reopen(conn: &Connection, case: &mut CaseRow, policies: &Policies, start: Tim
     Ok(())
 }
 
-fn find_for_customer(conn: &Connection, customer: i64, now: Timestamp) -> Result<Option<CaseRow>, StoreError> {
+fn find_for_customer(
+    conn: &Connection,
+    customer: i64,
+    now: Timestamp,
+    reopen_window_ms: i64,
+) -> Result<Option<CaseRow>, StoreError> {
     let active: Option<CaseRow> = conn
         .prepare_cached(&format!(
             "SELECT {CASE_COLUMNS} FROM cases WHERE customer_id = ?1 AND status IN ('new', 'open', 'pending') \
@@ -353,7 +359,7 @@ fn find_for_customer(conn: &Connection, customer: i64, now: Timestamp) -> Result
             "SELECT {CASE_COLUMNS} FROM cases WHERE customer_id = ?1 AND status = 'resolved' AND resolved_at >= ?2 \
              ORDER BY resolved_at DESC, id DESC LIMIT 1"
         ))?
-        .query_row(params![customer, ms(now) - REOPEN_WINDOW_MS], case_from_row)
+        .query_row(params![customer, ms(now) - reopen_window_ms], case_from_row)
         .optional()?)
 }
 
@@ -381,8 +387,9 @@ pub fn on_inbound(
     now: Timestamp,
 ) -> Result<i64, StoreError> {
     let start = m.created_at.min(now);
-    let recent =
-        |c: &CaseRow| c.status == CaseStatus::Resolved && c.resolved_at.unwrap_or(0) >= ms(now) - REOPEN_WINDOW_MS;
+    let recent = |c: &CaseRow| {
+        c.status == CaseStatus::Resolved && c.resolved_at.unwrap_or(0) >= ms(now) - policies.reopen_window_ms
+    };
     // A new conversation has no case yet, and a new customer has none at all.
     let current = if conversation.new { None } else { conversation_case(conn, conversation.id)? };
     let mut found = match current {
@@ -390,7 +397,7 @@ pub fn on_inbound(
         None => None,
     };
     if found.is_none() && !author.new_customer {
-        found = find_for_customer(conn, customer, now)?;
+        found = find_for_customer(conn, customer, now, policies.reopen_window_ms)?;
     }
     let conversation = conversation.id;
     let case = match found {

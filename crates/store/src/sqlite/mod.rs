@@ -54,6 +54,8 @@ pub struct SqliteOptions {
     /// How long a writer waits for another process's write lock.
     pub busy_timeout: Duration,
     pub clock: Arc<dyn Clock>,
+    /// How long after resolution a customer's new message reopens the case.
+    pub reopen_window: Duration,
 }
 
 impl Default for SqliteOptions {
@@ -63,6 +65,7 @@ impl Default for SqliteOptions {
             max_group_messages: 8192,
             busy_timeout: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
+            reopen_window: Duration::from_secs(7 * 86_400),
         }
     }
 }
@@ -196,6 +199,32 @@ impl Store for SqliteStore {
 
     async fn first_responses(&self) -> Result<Vec<FirstResponse>, StoreError> {
         self.read(reports::first_responses).await
+    }
+
+    async fn promise_report(&self) -> Result<serde_json::Value, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT created_by, status, count(*) FROM promises GROUP BY created_by, status ORDER BY 1, 2",
+            )?;
+            let rows: Vec<(String, String, i64)> =
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+            let mut total = serde_json::Map::new();
+            let mut by: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
+            for (who, status, n) in rows {
+                let t = total.entry(status.clone()).or_insert(serde_json::json!(0));
+                *t = serde_json::json!(t.as_i64().unwrap_or(0) + n);
+                let entry = by.entry(who).or_insert(serde_json::json!({}));
+                entry[status] = serde_json::json!(n);
+            }
+            let n = |k: &str| total.get(k).and_then(serde_json::Value::as_i64).unwrap_or(0);
+            let settled = n("kept") + n("broken");
+            Ok(serde_json::json!({
+                "total": total,
+                "kept_rate": if settled > 0 { Some(n("kept") as f64 / settled as f64) } else { None },
+                "by_agent": by,
+            }))
+        })
+        .await
     }
 
     async fn integrity_check(&self) -> Result<String, StoreError> {

@@ -162,7 +162,7 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, opts: SqliteOptions, stats
             }
         }
         if !group.is_empty() {
-            commit_group(&mut conn, group, opts.clock.now(), &stats);
+            commit_group(&mut conn, group, opts.clock.now(), opts.reopen_window.as_millis() as i64, &stats);
         }
         if let Some(reply) = checkpoint {
             let result = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(StoreError::from);
@@ -185,7 +185,13 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, opts: SqliteOptions, stats
 
 /// Applies every job of the group in one transaction, each in a savepoint,
 /// commits, and only then answers the callers.
-fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp, stats: &StatsInner) {
+fn commit_group(
+    conn: &mut Connection,
+    group: Vec<(Work, Reply)>,
+    now: Timestamp,
+    reopen_window_ms: i64,
+    stats: &StatsInner,
+) {
     let started = Instant::now();
     let messages: usize = group.iter().map(|(w, _)| w.weight()).sum();
     let (works, replies): (Vec<Work>, Vec<Reply>) = group.into_iter().unzip();
@@ -195,7 +201,7 @@ fn commit_group(conn: &mut Connection, group: Vec<(Work, Reply)>, now: Timestamp
         // Messages are written first and indexed together at the end of the
         // group; ids only grow, so the new ones are those above `floor`.
         let floor = rows::max_message_id(&tx)?;
-        let policies = cases::Policies::load(&tx)?;
+        let policies = cases::Policies::load(&tx, reopen_window_ms)?;
         let mut results = Vec::with_capacity(works.len());
         for work in works {
             let mut sp = tx.savepoint()?;

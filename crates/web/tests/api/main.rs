@@ -2,6 +2,7 @@
 //! temporary data directory, spoken to over HTTP.
 
 mod admin;
+mod events;
 mod helpers;
 mod ingest;
 mod matching;

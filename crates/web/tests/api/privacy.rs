@@ -61,6 +61,11 @@ async fn erasure_leaves_no_trace_and_export_has_everything_before() {
     assert_eq!(export["consents"].as_array().unwrap().len(), 1);
     assert_eq!(export["account_events"].as_array().unwrap().len(), 1);
     assert!(contains_marker(export.to_string().as_bytes()));
+    let schema: Value = app.get("/api/v1/schemas/customer-export.json").await.json().await.unwrap();
+    assert_eq!(schema["$id"], export["$schema"]);
+    for key in schema["required"].as_array().unwrap() {
+        assert!(export.get(key.as_str().unwrap()).is_some(), "the export lacks {key}");
+    }
 
     let on_disk = |app: &crate::helpers::TestApp| {
         ["firebreak.db", "firebreak.db-wal"]

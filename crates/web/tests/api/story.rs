@@ -141,6 +141,17 @@ async fn a_tweet_and_an_email_make_one_case_that_is_answered_paused_resolved_and
     );
     assert_eq!(detail["status"], "open");
 
+    // Aisha promises a refund by Monday and says so; she will be reminded.
+    let promise = post_json(
+        &app,
+        &format!("/api/v1/cases/{id}/promises"),
+        json!({
+            "what": "refund the second payment", "due_at": "2026-11-23T12:00:00Z", "told_customer": true, "by": "Aisha"
+        }),
+    )
+    .await;
+    assert_eq!(promise["status"], "open");
+
     // She goes quiet: the case waits on her, and the resolution clock pauses.
     let waiting = patch_json(&app, &format!("/api/v1/cases/{id}"), json!({ "status": "pending", "by": "Aisha" })).await;
     assert_eq!(clock(&waiting, "resolution")["state"], "paused");
@@ -148,6 +159,12 @@ async fn a_tweet_and_an_email_make_one_case_that_is_answered_paused_resolved_and
     app.clock.advance_millis(6 * 86_400_000);
     let report = app.engine.tick().await.unwrap();
     assert_eq!(report.breaches, 0, "a paused clock does not breach");
+    assert_eq!((report.promise_reminders, report.promises_due), (1, 1), "reminded, then due");
+    post_json(&app, &format!("/api/v1/promises/{}", promise["id"]), json!({ "status": "kept", "by": "Aisha" })).await;
+    let promises = get_json(&app, "/api/v1/reports/promises").await;
+    assert_eq!(promises["total"]["kept"], 1);
+    assert_eq!(promises["kept_rate"], 1.0);
+    assert_eq!(promises["by_agent"]["Aisha"]["kept"], 1);
     let still = get_json(&app, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(clock(&still, "resolution")["left_ms"].as_i64().unwrap(), left, "no time passed on a paused clock");
 

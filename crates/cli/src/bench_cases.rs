@@ -43,7 +43,7 @@ const LAST: [&str; 10] = ["Lopez", "Becker", "Kaur", "Carter", "Morgan", "Schmid
 
 /// Person `j`: writes by email (on record) or on X (a handle on record).
 fn author(j: usize) -> (Channel, Author) {
-    let mut a = if j % 3 == 0 {
+    let mut a = if j.is_multiple_of(3) {
         let mut a = Author::new(PlatformUserId::parse(format!("person{j}@example.com")).expect("an id"));
         a.handle = Handle::parse(&format!("person{j}@example.com")).ok();
         (Channel::Email, a)

@@ -84,12 +84,12 @@ pub async fn run(engine: Arc<Engine>, target: WebhookTarget, mut stop: watch::Re
         let batch = store.events_after(cursor, 100).await.unwrap_or_default();
         let mut failed = false;
         for event in &batch {
-            if target.wants(&event.kind) {
-                if let Err(e) = deliver(&client, &target, event).await {
-                    tracing::warn!(url = %target.url, event = event.id, error = %e, retry_in = ?backoff, "webhook delivery failed");
-                    failed = true;
-                    break;
-                }
+            if target.wants(&event.kind)
+                && let Err(e) = deliver(&client, &target, event).await
+            {
+                tracing::warn!(url = %target.url, event = event.id, error = %e, retry_in = ?backoff, "webhook delivery failed");
+                failed = true;
+                break;
             }
             cursor = event.id;
             if let Err(e) = store.set_webhook_cursor(target.url.clone(), cursor).await {

@@ -100,7 +100,7 @@ async fn events_are_delivered_signed_in_order_and_retried() {
     let _ = stop_tx.send(true);
     task.await.unwrap();
 
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 3, "a failure, its retry, the second event");
     let ids: Vec<String> =
         seen.iter().map(|(h, _)| h.iter().find(|(k, _)| k == "x-firebreak-delivery").unwrap().1.clone()).collect();

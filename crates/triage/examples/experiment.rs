@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "nb" => opts.nb_alpha = v.parse()?,
             "runs" => opts.runs = v.parse()?,
             "conf" => opts.confidence_power = v.parse()?,
+            "avg" => opts.average_epochs = v.parse()?,
             _ => return Err(format!("unknown option {k}").into()),
         }
     }

@@ -57,18 +57,25 @@ fn push(out: &mut Vec<Entity>, text: &str, kind: EntityKind, start: usize, end: 
     out.push(Entity { kind, text: text.get(start..end).unwrap_or("").to_owned(), start, end, canonical: None });
 }
 
-/// Whether `s` is a two-character airline designator (`AA`, `B6`).
-fn is_code(s: &str) -> bool {
-    let b = s.as_bytes();
+/// Whether `b` is a two-character airline designator (`AA`, `B6`).
+fn is_code(b: &[u8]) -> bool {
     b.len() == 2
         && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && AIRLINE_CODES.binary_search(&s).is_ok()
+        && AIRLINE_CODES.binary_search_by(|c| c.as_bytes().cmp(b)).is_ok()
 }
 
-/// Whether `s` is a flight designator with its number (`AA1234`, `B6123`).
+/// Whether `b` is a flight designator with its number (`AA1234`, `B6123`).
 /// The code may be in lower case (`ua1673`) when three or four digits follow.
-fn is_coded_flight(s: &str) -> bool {
-    let b = s.as_bytes();
+#[inline]
+fn is_coded_flight(b: &[u8]) -> bool {
+    // Most words end in a letter: no flight number.
+    if !b.last().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    coded_flight(b)
+}
+
+fn coded_flight(b: &[u8]) -> bool {
     if !(b.len() >= 3
         && b.len() <= 6
         && b[..2].iter().all(u8::is_ascii_alphanumeric)
@@ -78,12 +85,11 @@ fn is_coded_flight(s: &str) -> bool {
     }
     let upper = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
     let lower = b[..2].iter().any(u8::is_ascii_lowercase);
-    let code = std::str::from_utf8(&upper).unwrap_or("");
-    AIRLINE_CODES.binary_search(&code).is_ok() && (!lower || b.len() >= 5)
+    AIRLINE_CODES.binary_search_by(|c| c.as_bytes().cmp(&upper[..])).is_ok() && (!lower || b.len() >= 5)
 }
 
-fn digits_only(s: &str, min: usize, max: usize) -> bool {
-    (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+fn digits_only(s: &[u8], min: usize, max: usize) -> bool {
+    (min..=max).contains(&s.len()) && s.iter().all(u8::is_ascii_digit)
 }
 
 /// The end of an identifier-like run from `start`: letters, digits, `-`, `_`, `/`.
@@ -97,43 +103,65 @@ fn id_run_end(text: &str, start: usize) -> usize {
     end
 }
 
+/// The flags of the words that announce a number.
+const KEYWORDS: u16 = flags::FLIGHT_WORD | flags::ORDER_WORD | flags::BOOKING_WORD | flags::ACCOUNT_WORD;
+
 /// Finds the entities of an analysed message.
 pub(crate) fn extract(text: &str, a: &Analysis, catalogue: &Catalogue, out: &mut Vec<Entity>) {
     let list = &a.tokens.list;
+    let bytes = text.as_bytes();
+    let raw_of = |t: &Token| bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
     for (i, t) in list.iter().enumerate() {
-        let raw = span(text, t);
         let (s, e) = (t.start as usize, t.end as usize);
         match t.kind {
             TokKind::Mention => push(out, text, EntityKind::Mention, s, e),
             TokKind::Url => push(out, text, EntityKind::Url, s, e),
             TokKind::Email => push(out, text, EntityKind::Email, s, e),
             TokKind::Hashtag => {
-                let body = &raw[1..];
+                let body = raw_of(t).get(1..).unwrap_or(&[]);
                 if is_coded_flight(body) {
                     push(out, text, EntityKind::FlightNumber, s + 1, e);
                 }
-                if !body.bytes().all(|b| b.is_ascii_digit()) {
+                if !body.iter().all(u8::is_ascii_digit) {
                     push(out, text, EntityKind::Hashtag, s, e);
                 }
             }
-            TokKind::Word if is_coded_flight(raw) => push(out, text, EntityKind::FlightNumber, s, e),
-            TokKind::Word if is_code(raw) => {
-                if let Some(n) =
-                    list.get(i + 1).filter(|n| n.kind == TokKind::Number && digits_only(span(text, n), 1, 4))
-                    && n.start == t.end + 1
+            TokKind::Word => {
+                let raw = raw_of(t);
+                if is_coded_flight(raw) {
+                    push(out, text, EntityKind::FlightNumber, s, e);
+                } else if is_code(raw) {
+                    if let Some(n) =
+                        list.get(i + 1).filter(|n| n.kind == TokKind::Number && digits_only(raw_of(n), 1, 4))
+                        && n.start == t.end + 1
+                    {
+                        push(out, text, EntityKind::FlightNumber, s, n.end as usize);
+                    }
+                } else if a.infos[i].flags & KEYWORDS != 0 {
+                    keyword_number(text, a, i, out);
+                }
+                // A UK or Canadian postcode: `SW1A 1AA`, `K1A 0B1`.
+                if is_outward(raw)
+                    && let Some(n) = list.get(i + 1).filter(|n| n.start == t.end + 1)
+                    && is_inward(raw_of(n))
                 {
-                    push(out, text, EntityKind::FlightNumber, s, n.end as usize);
+                    push(out, text, EntityKind::Postcode, s, n.end as usize);
                 }
             }
-            TokKind::Word => keyword_number(text, a, i, out),
-            // `on 768 to Logan`, `290 to Boston`: a flight by its number and destination.
-            TokKind::Number if digits_only(raw, 2, 4) => {
-                let to = list.get(i + 1).is_some_and(|n| a.tokens.norm(n) == "to");
-                let place = list.get(i + 2).is_some_and(|n| {
-                    n.kind == TokKind::Word && span(text, n).as_bytes().first().is_some_and(u8::is_ascii_uppercase)
-                });
-                if to && place {
-                    push(out, text, EntityKind::FlightNumber, s, e);
+            TokKind::Number => {
+                let raw = raw_of(t);
+                // `on 768 to Logan`, `290 to Boston`: a flight by its number and destination.
+                if digits_only(raw, 2, 4) {
+                    let to = list.get(i + 1).is_some_and(|n| a.tokens.norm(n) == "to");
+                    let place = list.get(i + 2).is_some_and(|n| {
+                        n.kind == TokKind::Word && raw_of(n).first().is_some_and(u8::is_ascii_uppercase)
+                    });
+                    if to && place {
+                        push(out, text, EntityKind::FlightNumber, s, e);
+                    }
+                }
+                if digits_only(raw, 5, 5) {
+                    zip_code(text, a, i, out);
                 }
             }
             _ => {}
@@ -145,7 +173,6 @@ pub(crate) fn extract(text: &str, a: &Analysis, catalogue: &Catalogue, out: &mut
         }
     }
     phones(text, out);
-    postal(text, a, out);
     if catalogue.has_names() {
         let mut names = Vec::new();
         catalogue.find_names(text, a, &mut names);
@@ -191,7 +218,7 @@ fn keyword_number(text: &str, a: &Analysis, i: usize, out: &mut Vec<Entity>) {
             let unit_after = list.get(j + 1).is_some_and(|n| {
                 matches!(a.tokens.norm(n), "min" | "mins" | "minutes" | "hours" | "hrs" | "hr" | "h" | "days" | "times")
             });
-            if (digits_only(s, 2, 4) && !unit_after) || is_coded_flight(s) {
+            if (digits_only(s.as_bytes(), 2, 4) && !unit_after) || is_coded_flight(s.as_bytes()) {
                 push(out, text, kind, start, end);
             }
         }
@@ -218,7 +245,7 @@ fn keyword_number(text: &str, a: &Analysis, i: usize, out: &mut Vec<Entity>) {
 fn phones(text: &str, out: &mut Vec<Entity>) {
     let b = text.as_bytes();
     // Most messages have too few digits for a phone number: a quick count first.
-    if b.iter().filter(|c| c.is_ascii_digit()).count() < 10 {
+    if b.iter().fold(0usize, |n, c| n + usize::from(c.is_ascii_digit())) < 10 {
         return;
     }
     let mut i = 0;
@@ -262,45 +289,33 @@ fn phones(text: &str, out: &mut Vec<Entity>) {
     }
 }
 
-/// US ZIP codes after a state or the word `zip`, and UK or Canadian postcodes.
-fn postal(text: &str, a: &Analysis, out: &mut Vec<Entity>) {
+/// A US ZIP code (the five-digit number token `i`) after a state or the word `zip`.
+fn zip_code(text: &str, a: &Analysis, i: usize, out: &mut Vec<Entity>) {
     let list = &a.tokens.list;
-    for (i, t) in list.iter().enumerate() {
-        let raw = span(text, t);
-        if t.kind == TokKind::Number && digits_only(raw, 5, 5) {
-            let prev_words = list[i.saturating_sub(3)..i].iter().filter(|p| p.kind == TokKind::Word);
-            let mut context = false;
-            for p in prev_words {
-                let r = span(text, p);
-                context |= STATES.binary_search(&r).is_ok() || matches!(a.tokens.norm(p), "zip" | "zipcode" | "postal");
-            }
-            if context {
-                let mut end = t.end as usize;
-                if text.as_bytes().get(end) == Some(&b'-') {
-                    let plus = text.get(end + 1..).unwrap_or("");
-                    if plus.len() >= 4
-                        && plus.as_bytes()[..4].iter().all(u8::is_ascii_digit)
-                        && !plus.as_bytes().get(4).is_some_and(u8::is_ascii_alphanumeric)
-                    {
-                        end += 5;
-                    }
-                }
-                push(out, text, EntityKind::ZipCode, t.start as usize, end);
+    let Some(t) = list.get(i) else { return };
+    let prev_words = list[i.saturating_sub(3)..i].iter().filter(|p| p.kind == TokKind::Word);
+    let mut context = false;
+    for p in prev_words {
+        let r = span(text, p);
+        context |= STATES.binary_search(&r).is_ok() || matches!(a.tokens.norm(p), "zip" | "zipcode" | "postal");
+    }
+    if context {
+        let mut end = t.end as usize;
+        if text.as_bytes().get(end) == Some(&b'-') {
+            let plus = text.get(end + 1..).unwrap_or("");
+            if plus.len() >= 4
+                && plus.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+                && !plus.as_bytes().get(4).is_some_and(u8::is_ascii_alphanumeric)
+            {
+                end += 5;
             }
         }
-        if t.kind == TokKind::Word
-            && let Some(n) = list.get(i + 1).filter(|n| n.start == t.end + 1)
-            && is_outward(raw)
-            && is_inward(span(text, n))
-        {
-            push(out, text, EntityKind::Postcode, t.start as usize, n.end as usize);
-        }
+        push(out, text, EntityKind::ZipCode, t.start as usize, end);
     }
 }
 
 /// The first half of a UK postcode (`SW1A`, `M1`, `EC2V`) or of a Canadian one (`K1A`).
-fn is_outward(s: &str) -> bool {
-    let b = s.as_bytes();
+fn is_outward(b: &[u8]) -> bool {
     let letters = b.iter().take_while(|c| c.is_ascii_uppercase()).count();
     let uk = (1..=2).contains(&letters)
         && b.len() > letters
@@ -312,8 +327,7 @@ fn is_outward(s: &str) -> bool {
 }
 
 /// The second half of a UK postcode (`1AA`) or of a Canadian one (`0B1`).
-fn is_inward(s: &str) -> bool {
-    let b = s.as_bytes();
+fn is_inward(b: &[u8]) -> bool {
     b.len() == 3
         && b[0].is_ascii_digit()
         && ((b[1].is_ascii_uppercase() && b[2].is_ascii_uppercase())

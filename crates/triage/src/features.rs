@@ -3,7 +3,7 @@
 //! lexicon valences, capitals, elongation, position cues), each remembering
 //! the token it came from so that the reasons can name words.
 
-use crate::hash::{combine, hash_str, mix};
+use crate::hash::{combine, hash_short, hash_str, mix};
 use crate::lexscore::{self, LexScore};
 use crate::tokenize::{TokKind, Tokens, tokenize};
 use crate::words::{self, WORD_SEED, WordInfo, flags};
@@ -91,19 +91,39 @@ impl Analysis {
         }
     }
 
-    /// Tokenises `text` and looks every token up, without model features.
+    /// Tokenises `text` and looks every token up in the word table, without model features.
     pub fn read(&mut self, text: &str) {
+        let table = words::table();
+        self.read_with(text, |h, _, _| table.get(h));
+    }
+
+    /// Tokenises `text` and looks every token up with `look_up(word hash,
+    /// normalised form, kind)`, which must give what the word table gives.
+    pub fn read_with(&mut self, text: &str, look_up: impl FnMut(u64, &str, TokKind) -> WordInfo) {
+        self.scan(text);
+        self.look_up(look_up);
+    }
+
+    /// The first half of [`Analysis::read_with`]: tokenises `text` and hashes every token.
+    pub fn scan(&mut self, text: &str) {
         tokenize(text, &mut self.tokens);
         self.hashes.clear();
-        self.infos.clear();
         self.keys.clear();
-        let table = words::table();
         for t in &self.tokens.list {
-            let norm = self.tokens.norm(t);
-            let h = hash_str(WORD_SEED, norm);
+            let len = Tokens::norm_len(t);
+            let head = self.tokens.head(t);
+            let h = if len <= 8 { hash_short(WORD_SEED, head, len) } else { hash_str(WORD_SEED, self.tokens.norm(t)) };
             self.hashes.push(h);
-            self.infos.push(table.get(h));
-            self.keys.push(crate::phrases::key(norm));
+            self.keys.push(crate::phrases::key_of_head(head, len));
+        }
+    }
+
+    /// The second half of [`Analysis::read_with`]: looks the scanned tokens
+    /// up, then marks negation and scores the message with the lexicon.
+    pub fn look_up(&mut self, mut look_up: impl FnMut(u64, &str, TokKind) -> WordInfo) {
+        self.infos.clear();
+        for (t, &h) in self.tokens.list.iter().zip(&self.hashes) {
+            self.infos.push(look_up(h, self.tokens.norm(t), t.kind));
         }
         mark_negation(&self.tokens, &self.infos, &mut self.negated);
         lexscore::score(&self.tokens, &self.infos, &self.negated, &mut self.lex);
@@ -172,8 +192,16 @@ pub(crate) fn has_chars(kind: TokKind) -> bool {
 
 /// How many character n-grams a word (or hashtag) of this normalised form has.
 pub(crate) fn char_count(cfg: &FeatureConfig, norm: &str) -> usize {
-    let padded = norm.trim_start_matches('#').len().min(MAX_CHAR_WORD) + 2;
-    (cfg.char_min..=cfg.char_max.min(8)).filter(|n| *n > 0).map(|n| (padded + 1).saturating_sub(usize::from(n))).sum()
+    char_count_for_len(cfg, norm.trim_start_matches('#').len())
+}
+
+/// How many character n-grams a word of `len` bytes (without `#`) has.
+pub(crate) fn char_count_for_len(cfg: &FeatureConfig, len: usize) -> usize {
+    if cfg.char_min == 0 || cfg.char_min > cfg.char_max {
+        return 0;
+    }
+    let padded = len.min(MAX_CHAR_WORD) + 2;
+    (cfg.char_min..=cfg.char_max.min(8)).map(|n| (padded + 1).saturating_sub(usize::from(n))).sum()
 }
 
 /// Calls `f` with the bucket of every character n-gram of a word: the word,
@@ -215,20 +243,42 @@ pub(crate) fn char_buckets(cfg: &FeatureConfig, norm: &str, mut f: impl FnMut(u3
 /// lexicon's verdict and the length. (Unigrams and character n-grams depend
 /// on one token alone; see [`extract`].)
 pub(crate) fn context_features(a: &Analysis, cfg: &FeatureConfig, mut f: impl FnMut(u32, f32, u16, u16)) {
+    let n = a.tokens.len();
+    let tok = |i: usize| u16::try_from(i).unwrap_or(NO_TOKEN);
+    let wv = word_value(n);
+    bigram_buckets(a, cfg, |k, b| {
+        let first = if k == 0 { NO_TOKEN } else { tok(k - 1) };
+        let second = if k == n { NO_TOKEN } else { tok(k) };
+        f(b, wv, first, second);
+    });
+    single_context_features(a, cfg, f);
+}
+
+/// Calls `f(k, bucket)` for every word bigram, when the configuration has
+/// them: the `k`-th joins token `k - 1` (or the start) to token `k` (or the
+/// end), `k` from 0 to the number of tokens. Their value is [`word_value`].
+#[inline]
+pub(crate) fn bigram_buckets(a: &Analysis, cfg: &FeatureConfig, mut f: impl FnMut(usize, u32)) {
+    let n = a.tokens.len();
+    if !cfg.bigrams || n == 0 {
+        return;
+    }
+    let bits = cfg.bucket_bits;
+    let mut prev = SEED_BOS;
+    for (k, &h) in a.hashes.iter().enumerate() {
+        f(k, bucket(combine(prev, h), SEED_BI, bits));
+        prev = h;
+    }
+    f(n, bucket(combine(prev, SEED_EOS), SEED_BI, bits));
+}
+
+/// The features of [`context_features`] other than bigrams: each belongs to
+/// one token or to none.
+pub(crate) fn single_context_features(a: &Analysis, cfg: &FeatureConfig, mut f: impl FnMut(u32, f32, u16, u16)) {
     let bits = cfg.bucket_bits;
     let tokens = &a.tokens;
     let n = tokens.len();
     let tok = |i: usize| u16::try_from(i).unwrap_or(NO_TOKEN);
-    if cfg.bigrams && n > 0 {
-        let wv = word_value(n);
-        let mut prev = SEED_BOS;
-        for (i, &h) in a.hashes.iter().enumerate() {
-            let first = if i == 0 { NO_TOKEN } else { tok(i - 1) };
-            f(bucket(combine(prev, h), SEED_BI, bits), wv, first, tok(i));
-            prev = h;
-        }
-        f(bucket(combine(prev, SEED_EOS), SEED_BI, bits), wv, tok(n - 1), NO_TOKEN);
-    }
     for (i, t) in tokens.list.iter().enumerate() {
         let v = a.lex.valences.get(i).copied().unwrap_or(0.0);
         if v > 0.0 {

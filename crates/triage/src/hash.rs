@@ -15,14 +15,27 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 }
 
 /// Reads up to eight bytes as a little-endian number (missing bytes are zero),
-/// without a call to `memcpy` for the short, odd lengths of words.
+/// without a call to `memcpy` for the short, odd lengths of words: two
+/// overlapping loads of the largest size that fits, whose shared bytes agree.
 #[inline]
-fn load(bytes: &[u8]) -> u64 {
-    let mut x = 0u64;
-    for (i, b) in bytes.iter().take(8).enumerate() {
-        x |= u64::from(*b) << (8 * i);
+pub(crate) fn load(bytes: &[u8]) -> u64 {
+    let n = bytes.len().min(8);
+    let b = &bytes[..n];
+    let le = |s: &[u8]| s.iter().rev().fold(0u64, |x, c| x << 8 | u64::from(*c));
+    match n {
+        8 => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+        4..=7 => {
+            let lo = u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+            let hi = u64::from(u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]));
+            lo | hi << (8 * (n - 4))
+        }
+        2 | 3 => {
+            let lo = u64::from(u16::from_le_bytes([b[0], b[1]]));
+            let hi = u64::from(u16::from_le_bytes([b[n - 2], b[n - 1]]));
+            lo | hi << (8 * (n - 2))
+        }
+        _ => le(b),
     }
-    x
 }
 
 /// Hashes a byte string with a seed, eight bytes at a time, independent of the
@@ -41,6 +54,17 @@ pub(crate) fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     mix(h)
 }
 
+/// [`hash_bytes`] of a string of `len` bytes, at most eight, whose bytes are
+/// `head` (as [`load`] reads them).
+#[inline]
+pub(crate) fn hash_short(seed: u64, head: u64, len: usize) -> u64 {
+    let mut h = seed ^ (len as u64).wrapping_mul(K1);
+    if len > 0 {
+        h = (h ^ head).wrapping_mul(K1).rotate_left(29);
+    }
+    mix(h)
+}
+
 /// Combines two hashes into the hash of the pair (order matters).
 #[inline]
 pub(crate) fn combine(a: u64, b: u64) -> u64 {
@@ -55,6 +79,23 @@ pub(crate) fn hash_str(seed: u64, s: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_reads_little_endian() {
+        let bytes = b"abcdefghij";
+        for n in 0..=10 {
+            let want = bytes[..n.min(8)].iter().enumerate().fold(0u64, |x, (i, c)| x | u64::from(*c) << (8 * i));
+            assert_eq!(load(&bytes[..n]), want, "{n}");
+        }
+    }
+
+    #[test]
+    fn short_hashes_agree() {
+        for word in ["", "a", "ab", "abc", "cancel", "flights!"] {
+            let b = word.as_bytes();
+            assert_eq!(hash_short(9, load(b), b.len()), hash_bytes(9, b), "{word}");
+        }
+    }
 
     #[test]
     fn hashes_are_stable() {

@@ -71,6 +71,21 @@ fn script_language(c: char) -> Option<&'static str> {
     })
 }
 
+/// For each byte, its bits as eight counts of 0 or 1.
+const VOTES: [[u8; 8]; 256] = {
+    let mut table = [[0u8; 8]; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < 8 {
+            table[b][i] = (b >> i & 1) as u8;
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+};
+
 /// Guesses the language of a tokenised message from its letters and words.
 pub(crate) fn detect(text: &str, tokens: &Tokens, infos: &[WordInfo]) -> &'static str {
     let mut latin = 0u32;
@@ -106,19 +121,19 @@ pub(crate) fn detect(text: &str, tokens: &Tokens, infos: &[WordInfo]) -> &'stati
             other => other,
         };
     }
-    let mut votes = [0u32; LATIN_LANGS.len()];
-    let mut english_lexicon = 0u32;
+    // Each token votes for the languages whose lists have it, and for English
+    // once more when it is in the English lexicon: the bits of one byte,
+    // added as eight counters at once.
+    let mut counts = [0u32; 8];
     for info in infos {
-        for (i, v) in votes.iter_mut().enumerate() {
-            if info.langs & (1 << i) != 0 {
-                *v += 1;
-            }
-        }
-        if info.flags & flags::ENGLISH_LEXICON != 0 {
-            english_lexicon += 1;
+        let bits = info.langs | u8::from(info.flags & flags::ENGLISH_LEXICON != 0) << 7;
+        for (c, v) in counts.iter_mut().zip(&VOTES[usize::from(bits)]) {
+            *c += u32::from(*v);
         }
     }
-    votes[0] += english_lexicon;
+    let mut votes = [0u32; LATIN_LANGS.len()];
+    votes.copy_from_slice(&counts[..LATIN_LANGS.len()]);
+    votes[0] += counts[7];
     let mut best = 0;
     for i in 1..votes.len() {
         if votes[i] > votes[best] {

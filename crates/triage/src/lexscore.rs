@@ -48,6 +48,7 @@ pub(crate) fn score(tokens: &Tokens, infos: &[WordInfo], negated: &[bool], out: 
     let caps_stand_out = caps_words * 2 < words;
     let contrast_at = infos.iter().rposition(|i| i.flags & flags::CONTRAST != 0);
     let mut exclamations = 0usize;
+    let (mut sum, mut positive, mut negative) = (0f32, 0f32, 0f32);
     for (i, (t, info)) in tokens.list.iter().zip(infos).enumerate() {
         if t.clause_end {
             let norm = tokens.norm(t);
@@ -85,13 +86,19 @@ pub(crate) fn score(tokens: &Tokens, infos: &[WordInfo], negated: &[bool], out: 
             v *= if i < c { 0.5 } else { 1.5 };
         }
         out.valences.push(v);
+        // The sums, in token order (the zeros left out change none of them).
+        sum += v;
+        if v > 0.0 {
+            positive += v;
+        } else if v < 0.0 {
+            negative += v;
+        }
     }
-    let mut sum: f32 = out.valences.iter().sum();
     if sum != 0.0 {
         sum += sum.signum() * 0.292 * exclamations.min(4) as f32;
     }
-    out.positive = out.valences.iter().filter(|v| **v > 0.0).sum();
-    out.negative = out.valences.iter().filter(|v| **v < 0.0).sum();
+    out.positive = positive;
+    out.negative = negative;
     out.compound = (sum / (sum * sum + 15.0).sqrt()).clamp(-1.0, 1.0);
 }
 

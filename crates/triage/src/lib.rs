@@ -17,6 +17,7 @@
 //! sentiment head and an intent head; rules find urgency, entities, language
 //! and spam.
 
+mod ascii;
 mod baseline;
 mod catalogue;
 mod data;

@@ -13,7 +13,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::features::{Feat, FeatureConfig};
+use crate::features::{Feat, FeatureConfig, char_count_for_len};
 use crate::hash::hash_bytes;
 
 /// The first bytes of every model file.
@@ -90,6 +90,10 @@ fn validate(config: &FeatureConfig) -> Result<(), ModelError> {
     if config.char_max > 8 || config.char_min > 8 {
         return Err(ModelError::BadConfig("character n-grams must be at most 8 bytes"));
     }
+    // Judging sums a word's character n-gram weights in 16 bits.
+    if char_count_for_len(config, usize::MAX) * usize::from(i8::MAX.unsigned_abs()) > i16::MAX as usize {
+        return Err(ModelError::BadConfig("too many character n-gram sizes (at most 258 n-grams a word)"));
+    }
     Ok(())
 }
 
@@ -154,6 +158,13 @@ impl Model {
             }
         }
         out
+    }
+
+    /// The weights of one bucket, one per head, as stored.
+    #[inline]
+    pub(crate) fn row_i8(&self, bucket: u32) -> [i8; HEADS] {
+        let start = bucket as usize * HEADS;
+        self.weights.get(start..start + HEADS).and_then(|r| <[i8; HEADS]>::try_from(r).ok()).unwrap_or([0; HEADS])
     }
 
     /// A number that differs between models built in one process (clones share it).

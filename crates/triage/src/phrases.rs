@@ -57,13 +57,45 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// Phrases by what their first word must be: a word hash (for whole words)
+/// or a key (for prefixes), with a filter that rejects most tokens at once.
+#[derive(Debug, Default)]
+struct Index {
+    /// One bit per value (modulo 4096): a clear bit means no phrase starts so.
+    filter: Vec<u64>,
+    ids: HashMap<u64, Vec<u16>, BuildHasherDefault<KeyHasher>>,
+}
+
+impl Index {
+    fn insert(&mut self, value: u64, id: u16) {
+        if self.filter.is_empty() {
+            self.filter = vec![0; 64];
+        }
+        self.filter[(value >> 52) as usize & 63] |= 1 << ((value >> 58) & 63);
+        let ids = self.ids.entry(value).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+
+    /// The phrases, in the order they were added, whose first word may be so.
+    #[inline]
+    fn get(&self, value: u64) -> &[u16] {
+        match self.filter.get((value >> 52) as usize & 63) {
+            Some(bits) if bits & (1 << ((value >> 58) & 63)) != 0 => self.ids.get(&value).map_or(&[], Vec::as_slice),
+            _ => &[],
+        }
+    }
+}
+
 /// A set of phrases, each with a tag saying what it means to the caller.
 #[derive(Debug, Default)]
 pub(crate) struct PhraseSet {
     phrases: Vec<Phrase>,
-    /// One bit per key (modulo 4096): a clear bit means no phrase starts so.
-    filter: Vec<u64>,
-    index: HashMap<u64, Vec<u16>, BuildHasherDefault<KeyHasher>>,
+    /// Phrases whose first word may be a whole word, by its word hash.
+    words: Index,
+    /// Phrases whose first word may be a prefix, by the prefix's key.
+    prefixes: Index,
 }
 
 const KEY_SEED: u64 = 0x0B5E_55ED;
@@ -72,12 +104,14 @@ const KEY_SEED: u64 = 0x0B5E_55ED;
 /// are), spread over the 64 bits by one multiplication.
 #[inline]
 pub(crate) fn key(word: &str) -> u64 {
-    let b = word.as_bytes();
-    let n = b.len().min(3);
-    let mut x = (n as u64) << 24;
-    for (i, c) in b[..n].iter().enumerate() {
-        x |= u64::from(*c) << (8 * i);
-    }
+    key_of_head(crate::hash::load(word.as_bytes()), word.len())
+}
+
+/// [`key`] of a word of `len` bytes whose first eight are `head` (see `Tokens::head`).
+#[inline]
+pub(crate) fn key_of_head(head: u64, len: usize) -> u64 {
+    let n = len.min(3);
+    let x = (n as u64) << 24 | (head & ((1u64 << (8 * n)) - 1));
     (x ^ KEY_SEED).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
@@ -113,20 +147,13 @@ impl PhraseSet {
                 return Err(format!("empty phrase in tag {tag}"));
             }
             for alt in text.split_whitespace().next().unwrap_or("").split('|') {
-                let k = match alt {
+                match alt {
                     "_" => return Err(format!("phrase `{text}` must not start with `_`")),
                     p if p.ends_with('*') && p.len() < 4 => {
                         return Err(format!("phrase `{text}` must start with a word or a prefix of 3+ bytes"));
                     }
-                    p => key(p.trim_end_matches('*')),
-                };
-                if self.filter.is_empty() {
-                    self.filter = vec![0; 64];
-                }
-                self.filter[(k >> 52) as usize & 63] |= 1 << ((k >> 58) & 63);
-                let ids = self.index.entry(k).or_default();
-                if !ids.contains(&id) {
-                    ids.push(id);
+                    p if p.ends_with('*') => self.prefixes.insert(key(p.trim_end_matches('*')), id),
+                    p => self.words.insert(hash_str(WORD_SEED, p), id),
                 }
             }
             self.phrases.push(Phrase { words, tag });
@@ -134,19 +161,35 @@ impl PhraseSet {
         Ok(())
     }
 
-    /// Every phrase that matches, at every token, in token order.
+    /// Every phrase that matches, at every token, in token order (and at one
+    /// token, in the order the phrases were added).
     pub fn find(&self, a: &Analysis, out: &mut Vec<PhraseMatch>) {
         let list = &a.tokens.list;
-        if self.filter.is_empty() {
-            return;
-        }
-        for (i, &k) in a.keys.iter().enumerate() {
-            if self.filter[(k >> 52) as usize & 63] & (1 << ((k >> 58) & 63)) == 0 {
-                continue;
-            }
-            let Some(ids) = self.index.get(&k) else { continue };
-            for &id in ids {
-                let p = &self.phrases[usize::from(id)];
+        for (i, (&h, &k)) in a.hashes.iter().zip(&a.keys).enumerate() {
+            let (mut words, mut prefixes) = (self.words.get(h), self.prefixes.get(k));
+            // The two lists, merged in order, each phrase once.
+            loop {
+                let id = match (words.first(), prefixes.first()) {
+                    (Some(&w), Some(&p)) if w == p => {
+                        words = &words[1..];
+                        prefixes = &prefixes[1..];
+                        w
+                    }
+                    (Some(&w), Some(&p)) if w < p => {
+                        words = &words[1..];
+                        w
+                    }
+                    (_, Some(&p)) => {
+                        prefixes = &prefixes[1..];
+                        p
+                    }
+                    (Some(&w), None) => {
+                        words = &words[1..];
+                        w
+                    }
+                    (None, None) => break,
+                };
+                let Some(p) = self.phrases.get(usize::from(id)) else { continue };
                 if i + p.words.len() > list.len() {
                     continue;
                 }

@@ -60,16 +60,14 @@ pub(crate) const PROMOTION: &[&str] = &[
 /// `matches` are those of `urgent::phrases` in the message.
 pub(crate) fn is_spam(a: &Analysis, channel: Channel, matches: &[PhraseMatch]) -> bool {
     let tokens = &a.tokens;
-    let (mut urls, mut hashtags, mut mentions, mut words) = (0usize, 0usize, 0usize, 0usize);
+    let mut kinds = [0usize; 8];
     for t in &tokens.list {
-        match t.kind {
-            TokKind::Url => urls += 1,
-            TokKind::Hashtag => hashtags += 1,
-            TokKind::Mention => mentions += 1,
-            TokKind::Word | TokKind::Number => words += 1,
-            _ => {}
-        }
+        kinds[t.kind as usize] += 1;
     }
+    let urls = kinds[TokKind::Url as usize];
+    let hashtags = kinds[TokKind::Hashtag as usize];
+    let mentions = kinds[TokKind::Mention as usize];
+    let words = kinds[TokKind::Word as usize] + kinds[TokKind::Number as usize];
     let mut score = 0u32;
     if urls >= 2 {
         score += 1;
@@ -95,7 +93,12 @@ pub(crate) fn is_spam(a: &Analysis, channel: Channel, matches: &[PhraseMatch]) -
     if words >= 8 {
         let mut repeats = 0usize;
         let hashes = &a.hashes;
+        let needed = hashes.len() * 2 / 3 + 1;
         for i in 1..hashes.len() {
+            // Stop once even repeats in every remaining token would not be enough.
+            if repeats + (hashes.len() - i) < needed {
+                break;
+            }
             let back = |k: usize| i >= k && hashes[i - k] == hashes[i];
             repeats += usize::from(back(1) || back(2) || back(3));
         }

@@ -3,6 +3,8 @@
 //! normalised form (lower case, elongations squeezed, placeholders for
 //! mentions, URLs and emails) that the features and rules read.
 
+use crate::ascii::{ascii_hashtag, ascii_word};
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokKind {
@@ -51,8 +53,57 @@ impl Tokens {
         self.norm.get(t.norm_start as usize..t.norm_end as usize).unwrap_or("")
     }
 
+    /// The length in bytes of a token's normalised form.
+    #[inline]
+    pub fn norm_len(t: &Token) -> usize {
+        (t.norm_end - t.norm_start) as usize
+    }
+
+    /// The first eight bytes of a token's normalised form as a little-endian
+    /// number, zero past its end (see [`crate::hash::load`]), read at once:
+    /// the buffer ends in eight spare bytes.
+    #[inline]
+    pub fn head(&self, t: &Token) -> u64 {
+        let (start, len) = (t.norm_start as usize, (t.norm_end - t.norm_start) as usize);
+        let mask = if len >= 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
+        match self.norm.as_bytes().get(start..start + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+            Some(b) => u64::from_le_bytes(b) & mask,
+            None => crate::hash::load(self.norm(t).as_bytes()),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.list.len()
+    }
+
+    /// Pushes a token whose normalised form was written to the buffer from `norm_start` on.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn push_token(
+        &mut self,
+        start: usize,
+        end: usize,
+        norm_start: usize,
+        kind: TokKind,
+        caps: bool,
+        elongated: bool,
+        non_ascii: bool,
+    ) {
+        self.list.push(Token {
+            start: start as u32,
+            end: end as u32,
+            norm_start: norm_start as u32,
+            norm_end: self.norm.len() as u32,
+            kind,
+            caps,
+            elongated,
+            non_ascii,
+            clause_end: false,
+        });
+    }
+
+    /// The buffer of normalised forms, for the readers that write to it directly.
+    pub(crate) fn norm_buffer(&mut self) -> &mut String {
+        &mut self.norm
     }
 
     pub fn clear(&mut self) {
@@ -78,7 +129,7 @@ fn is_emoji_modifier(c: char) -> bool {
     matches!(c as u32, 0xFE0E | 0xFE0F | 0x200D | 0x1F3FB..=0x1F3FF | 0x20E3)
 }
 
-fn is_apostrophe(c: char) -> bool {
+pub(crate) fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
 }
 
@@ -87,8 +138,49 @@ fn is_handle_byte(b: u8) -> bool {
 }
 
 /// Splits `text` into tokens, appending them to `out` (which is cleared first).
-/// The caller caps the length of `text`; the work is linear in it.
+/// The caller caps the length of `text`; the work is linear in it. Words,
+/// numbers and hashtags in ASCII take the fast paths of `ascii`; everything
+/// else is read by [`token_at`].
 pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
+    out.clear();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        i = match b {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C => i + 1,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => {
+                let url = matches!(b, b'h' | b'H' | b'w' | b'W') && url_starts(&text[i..]);
+                match if url { None } else { ascii_word(text, i, out) } {
+                    Some(end) => end,
+                    None => token_at(text, i, char::from(b), out),
+                }
+            }
+            b'#' => match ascii_hashtag(text, i, out) {
+                Some(end) => end,
+                None => token_at(text, i, '#', out),
+            },
+            b'@' | b':' | b';' | b'=' | b'<' | b'(' | b')' | b'&' | b'!' | b'?' | b'.' => {
+                token_at(text, i, char::from(b), out)
+            }
+            0x80.. => {
+                let Some(c) = text[i..].chars().next() else { break };
+                if c.is_whitespace() { i + c.len_utf8() } else { token_at(text, i, c, out) }
+            }
+            // Any other ASCII character is a token of its own.
+            _ => {
+                push_fixed_as(out, i, i + 1, TokKind::Punct, &text[i..=i], b == b',');
+                i + 1
+            }
+        };
+    }
+    // Spare bytes, so that `head` reads eight bytes at once.
+    out.norm.push_str(PADDING);
+}
+
+/// [`tokenize`] without the fast paths of `ascii`: what they must agree with.
+#[cfg(test)]
+pub(crate) fn tokenize_general(text: &str, out: &mut Tokens) {
     out.clear();
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -109,6 +201,15 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens) {
         }
         i = token_at(text, i, c, out);
     }
+    out.norm.push_str(PADDING);
+}
+
+const PADDING: &str = "\0\0\0\0\0\0\0\0";
+
+fn url_starts(rest: &str) -> bool {
+    starts_with_ignore_case(rest, "http://")
+        || starts_with_ignore_case(rest, "https://")
+        || starts_with_ignore_case(rest, "www.")
 }
 
 /// Reads the token that starts at byte `i` (whose first character is `c`)
@@ -238,7 +339,7 @@ fn url_end(text: &str, i: usize) -> usize {
 }
 
 /// When an email address starts at `i`, the offset after it.
-fn email_end(bytes: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn email_end(bytes: &[u8], i: usize) -> Option<usize> {
     let local = bytes[i..].iter().take_while(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(b)).count();
     let at = i + local;
     if local == 0 || bytes.get(at) != Some(&b'@') {
@@ -309,6 +410,12 @@ fn word_end_slow(text: &str, i: usize) -> usize {
 }
 
 fn push_fixed(out: &mut Tokens, start: usize, end: usize, kind: TokKind, norm: &str) {
+    let clause_end =
+        kind == TokKind::Punct && matches!(norm, "." | "!" | "!!" | "?" | "??" | "?!" | ";" | ":" | "," | "...");
+    push_fixed_as(out, start, end, kind, norm, clause_end);
+}
+
+fn push_fixed_as(out: &mut Tokens, start: usize, end: usize, kind: TokKind, norm: &str, clause_end: bool) {
     let norm_start = out.norm.len() as u32;
     out.norm.push_str(norm);
     out.list.push(Token {
@@ -320,8 +427,7 @@ fn push_fixed(out: &mut Tokens, start: usize, end: usize, kind: TokKind, norm: &
         caps: false,
         elongated: false,
         non_ascii: false,
-        clause_end: kind == TokKind::Punct
-            && matches!(norm, "." | "!" | "!!" | "?" | "??" | "?!" | ";" | ":" | "," | "..."),
+        clause_end,
     });
 }
 

@@ -45,6 +45,9 @@ pub struct TrainOptions {
     pub runs: u32,
     /// Leave out every row of this airline (for the cross-airline check).
     pub hold_out_airline: Option<String>,
+    /// Averages the weights at the end of this many of the last epochs
+    /// (0 or 1: the weights of the last epoch alone).
+    pub average_epochs: u32,
 }
 
 impl Default for TrainOptions {
@@ -60,6 +63,7 @@ impl Default for TrainOptions {
             runs: 1,
             nb_alpha: 1.0,
             hold_out_airline: None,
+            average_epochs: 0,
         }
     }
 }
@@ -185,7 +189,10 @@ fn fit_run(examples: &[&Example], opts: &TrainOptions, seed: u64) -> (Vec<f32>, 
     let mut order: Vec<usize> = (0..examples.len()).collect();
     let mut rng = Rng(seed);
     let eps = 1e-6f32;
-    for _ in 0..opts.epochs {
+    let average_from = opts.epochs.saturating_sub(opts.average_epochs.max(1));
+    let mut w_avg: Vec<f32> = Vec::new();
+    let mut bias_avg = [0f32; HEADS];
+    for epoch in 0..opts.epochs {
         for i in (1..order.len()).rev() {
             let j = rng.below(i + 1);
             order.swap(i, j);
@@ -224,6 +231,26 @@ fn fit_run(examples: &[&Example], opts: &TrainOptions, seed: u64) -> (Vec<f32>, 
                 *b2 += g * g;
                 *b -= opts.learning_rate * g / (*b2 + eps).sqrt();
             }
+        }
+        if opts.average_epochs > 1 && epoch >= average_from {
+            if w_avg.is_empty() {
+                w_avg = vec![0f32; w.len()];
+            }
+            for (a, x) in w_avg.iter_mut().zip(&w) {
+                *a += x;
+            }
+            for (a, x) in bias_avg.iter_mut().zip(&bias) {
+                *a += x;
+            }
+        }
+    }
+    if !w_avg.is_empty() {
+        let k = (opts.epochs - average_from) as f32;
+        for (x, a) in w.iter_mut().zip(&w_avg) {
+            *x = a / k;
+        }
+        for (x, a) in bias.iter_mut().zip(&bias_avg) {
+            *x = a / k;
         }
     }
     if !ratio.is_empty() {

@@ -32,6 +32,8 @@ const SENTIMENT_REASONS: usize = 3;
 const INTENT_REASONS: usize = 2;
 /// Contributions smaller than this (in log-odds) are not worth showing.
 const MIN_REASON_WEIGHT: f32 = 0.05;
+/// Only the first tokens of a message are named as reasons.
+const REASON_TOKENS: usize = 64;
 
 /// The prefix of `text` that is judged: at most [`MAX_JUDGED_BYTES`] bytes.
 pub fn cap(text: &str) -> &str {
@@ -149,8 +151,12 @@ impl Triager {
     fn judge_with(&self, s: &mut Scratch, text: &str, channel: Channel) -> Judgement {
         let model = &*self.model;
         let a = &mut s.analysis;
-        a.read(text);
-        let scores = score_message(model, a, &mut s.cache, &mut s.per_token);
+        let cache = &mut s.cache;
+        cache.begin(model);
+        a.scan(text);
+        cache.warm(model, a);
+        a.look_up(|h, norm, kind| cache.look_up(model, h, norm, kind));
+        let scores = score_message(model, a, cache, &mut s.per_token);
         let mut sp = [0f32; INTENT_HEAD];
         softmax(&scores[..INTENT_HEAD], &mut sp);
         let mut ip = [0f32; HEADS - INTENT_HEAD];
@@ -165,28 +171,7 @@ impl Triager {
         entities::extract(text, a, &self.catalogue, &mut entities);
         let language = std::borrow::Cow::Borrowed(language::detect(text, &a.tokens, &a.infos));
         let spam = spam::is_spam(a, channel, &s.matches);
-        let mut reasons = Vec::with_capacity(SENTIMENT_REASONS + INTENT_REASONS);
-        self.explain(
-            text,
-            a,
-            &s.per_token,
-            sentiment.index(),
-            0..INTENT_HEAD,
-            SENTIMENT_REASONS,
-            sentiment.into(),
-            &mut reasons,
-        );
-        let intent_head = INTENT_HEAD + intent.index();
-        self.explain(
-            text,
-            a,
-            &s.per_token,
-            intent_head,
-            INTENT_HEAD..HEADS,
-            INTENT_REASONS,
-            intent.into(),
-            &mut reasons,
-        );
+        let reasons = self.explain(text, a, &s.per_token, sentiment, intent);
         Judgement {
             sentiment,
             sentiment_score: (sp[Sentiment::Positive.index()] - sp[Sentiment::Negative.index()]).clamp(-1.0, 1.0),
@@ -201,55 +186,88 @@ impl Triager {
         }
     }
 
-    /// Adds the words that pushed `head` hardest against the other heads of
-    /// its group, from what each token's features added to each head.
-    #[allow(clippy::too_many_arguments)]
+    /// The words that pushed the sentiment, then the intent, hardest against
+    /// the other classes of their group, from what each token's features
+    /// added to each head.
     fn explain(
         &self,
         text: &str,
         a: &Analysis,
         per_token: &[[f32; HEADS]],
-        head: usize,
-        group: std::ops::Range<usize>,
-        limit: usize,
-        towards: Towards,
-        out: &mut Vec<Reason>,
-    ) {
+        sentiment: Sentiment,
+        intent: Intent,
+    ) -> Vec<Reason> {
         let scales = &self.model.scales;
-        let n = a.tokens.len().min(per_token.len());
+        let n = a.tokens.len().min(per_token.len()).min(REASON_TOKENS);
         // Each head's weight against the mean of the others in its group.
-        let mut coef = [0f32; HEADS];
-        let others = (group.len() - 1) as f32;
-        for h in group.clone() {
-            coef[h] = if h == head { scales[h] } else { -scales[h] / others };
-        }
-        let mut contrib = [0f32; 64];
-        let n = n.min(contrib.len());
-        for (c, row) in contrib.iter_mut().zip(&per_token[..n]) {
-            *c = row.iter().zip(&coef).map(|(x, k)| x * k).sum();
-        }
-        let mut added = 0;
-        while added < limit {
-            // A branch-free arg-max: the comparisons are unpredictable.
-            let (mut i, mut c) = (usize::MAX, MIN_REASON_WEIGHT);
-            for (k, &x) in contrib[..n].iter().enumerate() {
-                let better = x >= c;
-                c = if better { x } else { c };
-                i = if better { k } else { i };
+        let coef = |head: usize, group: std::ops::Range<usize>| {
+            let mut coef = [0f32; HEADS];
+            let others = (group.len() - 1) as f32;
+            for h in group {
+                coef[h] = if h == head { scales[h] } else { -scales[h] / others };
             }
-            if i >= n {
-                break;
+            coef
+        };
+        let cs = coef(sentiment.index(), 0..INTENT_HEAD);
+        let ci = coef(INTENT_HEAD + intent.index(), INTENT_HEAD..HEADS);
+        let mut s_contrib = [0f32; REASON_TOKENS];
+        let mut i_contrib = [0f32; REASON_TOKENS];
+        for ((row, s), i) in per_token[..n].iter().zip(&mut s_contrib).zip(&mut i_contrib) {
+            // Each group's coefficients are zero outside it.
+            let (mut x, mut y) = (0f32, 0f32);
+            for h in 0..INTENT_HEAD {
+                x += row[h] * cs[h];
             }
-            contrib[i] = 0.0;
-            let t = &a.tokens.list[i];
-            let word = cap_word(text.get(t.start as usize..t.end as usize).unwrap_or(""));
-            // A word already named (for sentiment, say) is not named again.
-            if out.iter().any(|r| r.feature.eq_ignore_ascii_case(word)) {
-                continue;
+            for h in INTENT_HEAD..HEADS {
+                y += row[h] * ci[h];
             }
-            out.push(Reason { feature: word.to_owned(), weight: (c * 100.0).round() / 100.0, towards });
-            added += 1;
+            *s = x;
+            *i = y;
         }
+        let mut out = Vec::with_capacity(SENTIMENT_REASONS + INTENT_REASONS);
+        pick(text, a, &mut s_contrib, n, SENTIMENT_REASONS, sentiment.into(), &mut out);
+        pick(text, a, &mut i_contrib, n, INTENT_REASONS, intent.into(), &mut out);
+        out
+    }
+}
+
+/// Adds up to `limit` words, by their contribution, largest first (the later
+/// token on a tie), skipping contributions under [`MIN_REASON_WEIGHT`] and
+/// words already named. `contrib` holds the first `n` tokens' contributions
+/// and zeros after them.
+fn pick(
+    text: &str,
+    a: &Analysis,
+    contrib: &mut [f32; REASON_TOKENS],
+    n: usize,
+    limit: usize,
+    towards: Towards,
+    out: &mut Vec<Reason>,
+) {
+    let lanes_used = n.div_ceil(8) * 8;
+    let mut added = 0;
+    while added < limit {
+        // The largest contribution, eight lanes at a time (no branches to mispredict).
+        let mut lanes = [0f32; 8];
+        for chunk in contrib[..lanes_used].chunks_exact(8) {
+            for (l, x) in lanes.iter_mut().zip(chunk) {
+                *l = if *x > *l { *x } else { *l };
+            }
+        }
+        let c = lanes.iter().fold(0f32, |m, x| if *x > m { *x } else { m });
+        if c < MIN_REASON_WEIGHT {
+            return;
+        }
+        let Some(i) = contrib[..n].iter().rposition(|x| *x == c) else { return };
+        contrib[i] = 0.0;
+        let Some(t) = a.tokens.list.get(i) else { return };
+        let word = cap_word(text.get(t.start as usize..t.end as usize).unwrap_or(""));
+        // A word already named (for sentiment, say) is not named again.
+        if out.iter().any(|r| r.feature.eq_ignore_ascii_case(word)) {
+            continue;
+        }
+        out.push(Reason { feature: word.to_owned(), weight: (c * 100.0).round() / 100.0, towards });
+        added += 1;
     }
 }
 

@@ -313,6 +313,49 @@ fn add_reason(out: &mut Vec<UrgentReason>, kind: UrgentKind, words: &str) {
     }
 }
 
+/// For each lower-case letter, the stems (bit `k` for `SHAMING_HASHTAG_STEMS[k]`,
+/// bit 24 + `k` for `CHURN_HASHTAG_STEMS[k]`) that start with it.
+const STEMS_BY_LETTER: [u32; 26] = {
+    let mut masks = [0u32; 26];
+    let mut k = 0;
+    while k < SHAMING_HASHTAG_STEMS.len() {
+        masks[(SHAMING_HASHTAG_STEMS[k].as_bytes()[0] - b'a') as usize] |= 1 << k;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < CHURN_HASHTAG_STEMS.len() {
+        masks[(CHURN_HASHTAG_STEMS[k].as_bytes()[0] - b'a') as usize] |= 1 << (24 + k);
+        k += 1;
+    }
+    masks
+};
+
+/// Whether a hashtag (normalised) contains a shaming stem, and a churn stem.
+fn hashtag_stems(lower: &[u8]) -> (bool, bool) {
+    let (mut shaming, mut churn) = (false, false);
+    for p in 0..lower.len() {
+        let b = lower[p];
+        if !b.is_ascii_lowercase() {
+            continue;
+        }
+        let mut mask = STEMS_BY_LETTER[usize::from(b - b'a')];
+        while mask != 0 {
+            let k = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let (stem, is_churn) =
+                if k >= 24 { (CHURN_HASHTAG_STEMS[k - 24], true) } else { (SHAMING_HASHTAG_STEMS[k], false) };
+            if lower[p..].starts_with(stem.as_bytes()) {
+                if is_churn {
+                    churn = true;
+                } else {
+                    shaming = true;
+                }
+            }
+        }
+    }
+    (shaming, churn)
+}
+
 /// Finds the urgency reasons of an analysed message (`text` is the judged text).
 /// `matches` are those of [`phrases`] in the message.
 pub(crate) fn urgent_reasons(text: &str, a: &Analysis, channel: Channel, matches: &[PhraseMatch]) -> Vec<UrgentReason> {
@@ -325,14 +368,18 @@ pub(crate) fn urgent_reasons(text: &str, a: &Analysis, channel: Channel, matches
     }
     let social = !matches!(channel, Channel::Email | Channel::Phone | Channel::Sms | Channel::Chat);
     for t in list {
+        if !matches!(t.kind, TokKind::Hashtag | TokKind::Mention) {
+            continue;
+        }
         let raw = text.get(t.start as usize..t.end as usize).unwrap_or("");
         match t.kind {
             TokKind::Hashtag => {
                 let lower = a.tokens.norm(t);
-                if SHAMING_HASHTAG_STEMS.iter().any(|s| lower.contains(s)) {
+                let (shaming, churn) = hashtag_stems(lower.as_bytes());
+                if shaming {
                     add_reason(&mut out, UrgentKind::Shaming, raw);
                 }
-                if CHURN_HASHTAG_STEMS.iter().any(|s| lower.contains(s)) {
+                if churn {
                     add_reason(&mut out, UrgentKind::Churn, raw);
                 }
                 if REGULATOR_HASHTAGS.contains(&lower) {
@@ -383,6 +430,17 @@ mod tests {
         let mut sorted = REGULATOR_HANDLES.to_vec();
         sorted.sort_unstable();
         assert_eq!(sorted, REGULATOR_HANDLES);
+    }
+
+    #[test]
+    fn hashtag_stems_match_as_substrings() {
+        assert!(SHAMING_HASHTAG_STEMS.len() <= 24 && CHURN_HASHTAG_STEMS.len() <= 8);
+        for tag in ["#fail", "#epicfail", "#worstairlineever", "#neveragain", "#time0switch", "#thanks", "#x", "#", ""]
+        {
+            let shaming = SHAMING_HASHTAG_STEMS.iter().any(|s| tag.contains(s));
+            let churn = CHURN_HASHTAG_STEMS.iter().any(|s| tag.contains(s));
+            assert_eq!(hashtag_stems(tag.as_bytes()), (shaming, churn), "{tag}");
+        }
     }
 
     #[test]

@@ -200,8 +200,7 @@ pub fn assign(
             next
         }
         Strategy::Skills => {
-            let needs: Vec<String> =
-                std::iter::once(channel.clone()).chain(language.into_iter()).chain(tags.into_iter()).collect();
+            let needs: Vec<String> = std::iter::once(channel.clone()).chain(language).chain(tags).collect();
             pool.retain(|a| needs.iter().all(|n| a.skills.iter().any(|s| s == n)));
             pool.sort_by_key(|a| (a.open_cases, a.id));
             pool.into_iter().next()

@@ -153,6 +153,22 @@ enum Triage {
     Off,
 }
 
+/// The token the benchmarks' own server accepts.
+const BENCH_TOKEN: &str = "firebreak-bench-token-0123456789";
+
+/// The benchmarks' server configuration: a configured token, so requests
+/// pay for the same authorisation check as in production.
+pub(crate) fn bench_config() -> WebConfig {
+    WebConfig { api_tokens: vec![BENCH_TOKEN.into()], ..WebConfig::default() }
+}
+
+/// A client that sends the benchmarks' token.
+pub(crate) fn bench_client() -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {BENCH_TOKEN}").parse()?);
+    Ok(reqwest::Client::builder().default_headers(headers).build()?)
+}
+
 async fn start_server(
     dir: &Path,
     triage: Triage,
@@ -165,7 +181,7 @@ async fn start_server(
     let engine = Arc::new(engine);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(engine, WebConfig::default());
+    let state = AppState::new(engine, bench_config());
     let handle = tokio::spawn(async move {
         let _ = firebreak_web::serve(listener, state, std::future::pending()).await;
     });
@@ -180,7 +196,7 @@ async fn http_ingest_run(
     triage: Triage,
 ) -> anyhow::Result<f64> {
     let (store, url, server) = start_server(scratch, triage).await?;
-    let client = reqwest::Client::new();
+    let client = bench_client()?;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -405,7 +421,7 @@ async fn search(b: SearchBench) -> anyhow::Result<()> {
         queries.push(q);
     }
 
-    let client = reqwest::Client::new();
+    let client = bench_client()?;
     // Warm the caches once, as a running server would be.
     for q in queries.iter().take(50) {
         client.get(format!("{url}/api/v1/search")).query(&[("q", q.as_str())]).send().await?.bytes().await?;

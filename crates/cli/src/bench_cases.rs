@@ -15,7 +15,7 @@ use firebreak_domain::{
 };
 use firebreak_engine::Engine;
 use firebreak_store::{CaseQuery, SqliteOptions, SqliteStore, Store};
-use firebreak_web::{AppState, WebConfig};
+use firebreak_web::AppState;
 
 use crate::bench::{Rng, Scratch, airline_messages, percentile, varied};
 
@@ -145,11 +145,11 @@ pub async fn run(b: CasesBench) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let state = AppState::new(engine.clone(), WebConfig::default());
+    let state = AppState::new(engine.clone(), crate::bench::bench_config());
     let server = tokio::spawn(async move {
         let _ = firebreak_web::serve(listener, state, std::future::pending()).await;
     });
-    let client = reqwest::Client::new();
+    let client = crate::bench::bench_client()?;
     let mut rng = Rng(0x1234_5678_9ABC_DEF1);
     let queues = ["", "&sort=due", "&channel=x", "&priority=normal", "&unassigned=true"];
     let (mut http, mut direct) = (Vec::new(), Vec::new());

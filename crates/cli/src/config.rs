@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub webhooks: Vec<WebhookConfig>,
     #[serde(default)]
     pub cases: CasesConfig,
+    /// Served over TLS (directly or behind a proxy): session cookies become
+    /// `Secure` with the `__Host-` prefix.
+    #[serde(default)]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +119,7 @@ pub struct Config {
     pub feeds: Vec<(String, Duration)>,
     pub webhooks: Vec<firebreak_engine::WebhookTarget>,
     pub reopen_window: Duration,
+    pub secure_cookies: bool,
 }
 
 impl Config {
@@ -176,6 +181,8 @@ impl Config {
             meta_app_secret: env("FIREBREAK_META_APP_SECRET").or(file.meta.app_secret),
             meta_verify_token: env("FIREBREAK_META_VERIFY_TOKEN").or(file.meta.verify_token),
             feeds,
+            secure_cookies: file.secure_cookies
+                || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })
     }
 }

@@ -3,7 +3,9 @@
 //! real people), across every channel, with threads and an outage.
 
 use firebreak_channels::{customers_csv, normalised};
-use firebreak_engine::Engine;
+use firebreak_domain::staff::Role;
+use firebreak_engine::{Engine, EngineError};
+use firebreak_store::StoreError;
 
 const MESSAGES: &str = include_str!("../demo/messages.jsonl");
 const CUSTOMERS: &str = include_str!("../demo/customers.csv");
@@ -29,4 +31,24 @@ pub async fn load(engine: &Engine) -> anyhow::Result<Loaded> {
     engine.store().upsert_customers(customers).await?;
     engine.ingest(messages).await?;
     Ok(Loaded { messages: n.0, customers: n.1 })
+}
+
+/// The demo's password for every demo account. Printed by `serve --demo`;
+/// a real deployment makes its accounts with `firebreak user add`.
+pub const DEMO_PASSWORD: &str = "firebreak-demo";
+
+/// One demo account per role; returns (email, role) of each. Idempotent.
+pub async fn accounts(engine: &Engine) -> anyhow::Result<Vec<(String, Role)>> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let email = format!("{}@demo.firebreak.example", role.as_str());
+        let name = format!("Demo {}", role.as_str());
+        match engine.add_staff(&email, &name, role, None, DEMO_PASSWORD).await {
+            Ok(_) => {}
+            Err(EngineError::Store(StoreError::Invalid { code: "already_exists", .. })) => {}
+            Err(e) => return Err(e.into()),
+        }
+        out.push((email, role));
+    }
+    Ok(out)
 }

@@ -11,6 +11,7 @@ mod feeds;
 mod import;
 mod serve;
 mod triage;
+mod user;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -42,7 +43,7 @@ enum LogFormat {
 
 /// Where the data lives; every command that touches stored data takes these.
 #[derive(Args, Clone)]
-struct DataArgs {
+pub(crate) struct DataArgs {
     /// The data directory.
     #[arg(long, env = "FIREBREAK_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
@@ -52,7 +53,7 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides { data: self.data.clone(), config: self.config.clone(), ..Default::default() }
     }
 }
@@ -66,8 +67,9 @@ enum Command {
         /// The address to listen on.
         #[arg(long, env = "FIREBREAK_LISTEN", value_name = "ADDR")]
         listen: Option<String>,
-        /// A bearer token the API accepts (repeat, or comma-separate in the
-        /// environment). Without one, the server listens on loopback only.
+        /// A bearer token from the configuration that may send messages in
+        /// and work cases (repeat, or comma-separate in the environment), for
+        /// connectors; people use accounts and their own API tokens.
         #[arg(
             long = "api-token",
             env = "FIREBREAK_API_TOKENS",
@@ -98,6 +100,9 @@ enum Command {
     /// Measure Firebreak's speed against a baseline in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Staff accounts: `user add --role admin EMAIL` makes the first admin.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 fn init_logging(filter: &str, format: LogFormat) {
@@ -134,6 +139,7 @@ fn main() -> ExitCode {
             Command::Import(args) => import::run(args).await,
             Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Bench(cmd) => bench::run(cmd).await.map(|()| ExitCode::SUCCESS),
+            Command::User(cmd) => user::run(cmd).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

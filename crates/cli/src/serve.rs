@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use firebreak_engine::Engine;
 use firebreak_store::{SqliteStore, Store};
 use firebreak_web::{AppState, WebConfig};
@@ -13,19 +13,14 @@ use tokio::net::TcpListener;
 use crate::{config::Config, demo};
 
 pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Triager) -> anyhow::Result<()> {
-    if config.api_tokens.is_empty() && !config.listen.ip().is_loopback() {
-        bail!(
-            "refusing to listen on {} with no API token configured; set FIREBREAK_API_TOKENS (or --api-token), \
-             or listen on a loopback address such as 127.0.0.1",
-            config.listen
-        );
-    }
     let store = Arc::new(SqliteStore::open(&config.data, config.store_options())?);
     let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)).with_triager(triager));
     if load_demo {
         let loaded = demo::load(&engine).await.context("cannot load the demo data")?;
         tracing::info!(messages = loaded.messages, customers = loaded.customers, "demo data loaded");
     }
+    let demo_logins =
+        if load_demo { demo::accounts(&engine).await.context("cannot make the demo accounts")? } else { vec![] };
     let listener =
         TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
@@ -35,6 +30,12 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     // The first line on standard output says where we listen, so scripts and
     // tests that ask for port 0 can find it.
     println!("listening on http://{addr}");
+    for (email, role) in &demo_logins {
+        println!("demo login ({role}): {email} / {}", demo::DEMO_PASSWORD);
+    }
+    if load_demo {
+        println!("open http://{addr}/login");
+    }
     tracing::info!(%addr, data = %config.data.display(), "firebreak is serving");
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -47,6 +48,7 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
 
     let web = WebConfig {
         api_tokens: config.api_tokens.clone(),
+        secure_cookies: config.secure_cookies,
         x_consumer_secret: config.x_consumer_secret.clone(),
         meta_app_secret: config.meta_app_secret.clone(),
         meta_verify_token: config.meta_verify_token.clone(),

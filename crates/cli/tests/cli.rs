@@ -135,9 +135,9 @@ fn missing_files_and_bad_configuration_are_one_sentence_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("is not valid") && stderr(&out).contains("lisen"), "{}", stderr(&out));
 
-    let out = run(&["serve", "--listen", "0.0.0.0:0"], dir.path());
+    let out = run(&["serve", "--listen", "127.0.0.1:0", "--api-token", "short"], dir.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("refusing to listen on 0.0.0.0:0 with no API token"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at least 16 characters"), "{}", stderr(&out));
 }
 
 /// Serves `body` at `/feed.xml` on loopback with an ETag, answering 304 to a
@@ -197,30 +197,55 @@ fn feeds_import_from_a_url() {
     assert!(!line.contains("<b>"), "HTML is turned into text: {line}");
 }
 
+/// A token from the configuration: enough to read and send messages in.
+const SERVER_TOKEN: &str = "cli-test-token-0123456789";
+
 struct Server {
     child: Child,
     url: String,
+    /// What the server printed after its first line (the demo logins).
+    banner: Vec<String>,
 }
 
 impl Server {
     fn start(data: &Path, extra: &[&str]) -> Server {
         let mut child = firebreak()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--listen", "127.0.0.1:0", "--api-token", SERVER_TOKEN, "--data"])
             .arg(data)
             .args(extra)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        out.read_line(&mut line).unwrap();
         let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line}")).to_owned();
-        Server { child, url }
+        let mut banner = Vec::new();
+        if extra.contains(&"--demo") {
+            // One line per demo account, then where to sign in.
+            loop {
+                let mut l = String::new();
+                if out.read_line(&mut l).unwrap() == 0 {
+                    break;
+                }
+                let done = l.starts_with("open ");
+                banner.push(l.trim().to_owned());
+                if done {
+                    break;
+                }
+            }
+        }
+        Server { child, url, banner }
     }
 
     fn get(&self, path: &str) -> String {
         let addr = self.url.trim_start_matches("http://");
         let mut s = std::net::TcpStream::connect(addr).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {SERVER_TOKEN}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out).unwrap();
         out
@@ -240,8 +265,13 @@ fn serve_demo_polls_feeds_and_stops_cleanly_on_sigterm() {
     std::fs::write(&cfg, format!("[[feeds]]\nurl = \"{url}\"\ninterval_secs = 10\n")).unwrap();
     let server = Server::start(&dir.path().join("data"), &["--demo", "--config", cfg.to_str().unwrap()]);
     assert!(server.get("/healthz").contains("\"status\":\"ok\""));
-    let home = server.get("/");
-    assert!(home.contains("Northwind"), "the demo data is on the home page");
+    let home = server.get("/messages");
+    assert!(home.contains("Northwind"), "the demo data is on the messages page");
+    assert!(
+        server.banner.iter().any(|l| l == "demo login (agent): agent@demo.firebreak.example / firebreak-demo"),
+        "serve --demo prints a demo login: {:?}",
+        server.banner
+    );
     let mut found = false;
     for _ in 0..50 {
         if server.get("/api/v1/messages?channel=blog").contains("Broadband Watch")
@@ -321,4 +351,33 @@ fn customers_with_references_and_their_events_import() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn user_add_makes_the_first_admin_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let add = |email: &str, password: &str| {
+        firebreak()
+            .args(["user", "add", "--role", "admin", "--name", "Ada Admin", email, "--data"])
+            .arg(dir.path())
+            .env("FIREBREAK_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let out = add("ada@example.com", "a long enough password");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("added ada@example.com"), "{}", stdout(&out));
+
+    let again = add("ADA@example.com", "another long password");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already has an account"), "{}", stderr(&again));
+    let short = add("bob@example.com", "short");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("at least 10 characters"), "{}", stderr(&short));
+
+    let list = run(&["user", "list"], dir.path());
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("ada@example.com\tadmin\tAda Admin\tactive"), "{text}");
 }

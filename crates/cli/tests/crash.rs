@@ -19,9 +19,12 @@ const SENDERS: usize = 4;
 const BATCH: usize = 200;
 const KILLS: usize = 5;
 
+/// A connector's token from the configuration.
+const TOKEN: &str = "crash-test-token-0123456789";
+
 fn start(data: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_firebreak"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--api-token", TOKEN, "--data"])
         .arg(data)
         .env("FIREBREAK_LOG", "warn")
         .stdout(Stdio::piped())
@@ -74,8 +77,13 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
                     let base = url.lock().unwrap();
                     format!("{base}/api/v1/messages")
                 };
-                let result =
-                    client.post(target).header("content-type", "application/json").body(batch(s, n)).send().await;
+                let result = client
+                    .post(target)
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(batch(s, n))
+                    .send()
+                    .await;
                 let acked = match result {
                     Ok(resp) if resp.status() == 200 => resp.bytes().await.is_ok(),
                     _ => false,

@@ -14,6 +14,7 @@ mod ids;
 pub mod judgement;
 mod message;
 pub mod sla;
+pub mod staff;
 mod text;
 mod time;
 

@@ -17,6 +17,14 @@ impl Timestamp {
     const MIN_MS: i64 = -62_135_596_800_000;
     const MAX_MS: i64 = 253_402_300_799_999;
 
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// This instant moved by `ms` milliseconds, kept within the valid range.
+    pub fn plus_millis(self, ms: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(ms).clamp(Self::MIN_MS, Self::MAX_MS))
+    }
+
     pub fn from_unix_millis(ms: i64) -> Result<Timestamp, FieldError> {
         if !(Self::MIN_MS..=Self::MAX_MS).contains(&ms) {
             return Err(FieldError::new("invalid_timestamp", format!("{ms} ms is outside years 1 to 9999")));

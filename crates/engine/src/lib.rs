@@ -11,6 +11,7 @@
 //! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
 //! streams ([`Engine::changed`]).
 
+pub mod staff;
 mod webhooks;
 
 use std::{sync::Arc, time::Duration};
@@ -32,6 +33,15 @@ pub enum EngineError {
     /// The request cannot be carried out as asked; `field` names the value.
     #[error("`{field}`: {message}")]
     Invalid { field: String, code: &'static str, message: String },
+    /// Something that should not fail did (no randomness, a task panicked);
+    /// the details are for the log.
+    #[error("an internal error: {0}")]
+    Internal(String),
+}
+
+/// An [`EngineError::Invalid`] naming the field.
+pub(crate) fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> EngineError {
+    EngineError::Invalid { field: field.into(), code, message: message.into() }
 }
 
 /// The pipeline, shared by the HTTP server, the importers and the pollers.
@@ -41,12 +51,19 @@ pub struct Engine {
     /// `None` only for the benchmark that measures the cost of triage.
     triager: Option<Triager>,
     changed: Arc<Notify>,
+    logins: staff::LoginLimiter,
 }
 
 impl Engine {
     /// An engine that triages with the model shipped in the binary.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Engine {
-        Engine { store, clock, triager: Some(Triager::builtin()), changed: Arc::new(Notify::new()) }
+        Engine {
+            store,
+            clock,
+            triager: Some(Triager::builtin()),
+            changed: Arc::new(Notify::new()),
+            logins: staff::LoginLimiter::default(),
+        }
     }
 
     /// Uses another triage model (`--model`) or brand catalogue.
@@ -109,12 +126,7 @@ impl Engine {
     /// joins the same conversation and case (and stops the response clock).
     /// Delivery to the platform is the outbound queue's work.
     pub async fn reply(&self, case: CaseId, text: &str, by: &str) -> Result<StoredMessage, EngineError> {
-        let invalid = |field: &str, code, message: &str| EngineError::Invalid {
-            field: field.into(),
-            code,
-            message: message.into(),
-        };
-        let text = MessageText::parse(text).map_err(|e| invalid("text", e.code, &e.message))?;
+        let text = MessageText::parse(text).map_err(|e| invalid("text", e.code, e.message))?;
         if text.as_str().trim().is_empty() {
             return Err(invalid("text", "empty", "the reply has no text"));
         }

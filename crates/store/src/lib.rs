@@ -14,10 +14,15 @@ mod cases;
 mod error;
 mod query;
 mod sqlite;
+mod staff;
 mod stats;
 
 use async_trait::async_trait;
-use firebreak_domain::{CaseId, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, judgement::Judgement};
+use firebreak_domain::{
+    CaseId, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage,
+    judgement::Judgement,
+    staff::{Role, StaffAccount},
+};
 
 pub use baseline::{BaselineReport, run_raw_baseline, time_raw_search};
 pub use cases::{
@@ -32,6 +37,7 @@ pub use query::{
 };
 pub use sqlite::TickReport;
 pub use sqlite::{SqliteOptions, SqliteStore};
+pub use staff::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
 pub use stats::{Histogram, HistogramSnapshot, StoreStats};
 
 /// Everything Firebreak keeps, behind one interface.
@@ -182,6 +188,28 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces the stored judgement of messages (a new triage model);
     /// returns how many of them exist.
     async fn set_triage(&self, batch: Vec<(MessageId, Judgement)>) -> Result<usize, StoreError>;
+
+    /// Creates a staff account (or gives a password-less agent row one).
+    async fn create_staff(&self, staff: NewStaff) -> Result<StaffAccount, StoreError>;
+    async fn staff_account(&self, id: i64) -> Result<Option<StaffAccount>, StoreError>;
+    async fn staff_accounts(&self) -> Result<Vec<StaffAccount>, StoreError>;
+    /// An account with its password hash, by email, for signing in.
+    async fn staff_login(&self, email: String) -> Result<Option<StaffLogin>, StoreError>;
+    /// Replaces a password and revokes every session and token issued before.
+    async fn set_staff_password(&self, id: i64, password_hash: String) -> Result<(), StoreError>;
+    /// Disables (revoking sessions and tokens) or enables an account.
+    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffAccount, StoreError>;
+    async fn set_staff_role(&self, id: i64, role: Role) -> Result<StaffAccount, StoreError>;
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
+    /// A live session by the hash of its cookie secret.
+    async fn session(&self, token_hash: String) -> Result<Option<SessionRecord>, StoreError>;
+    async fn revoke_session(&self, token_hash: String) -> Result<(), StoreError>;
+    async fn create_api_token(&self, token: NewApiToken) -> Result<ApiTokenInfo, StoreError>;
+    /// A live API token by its public prefix.
+    async fn api_token(&self, prefix: String) -> Result<Option<TokenRecord>, StoreError>;
+    async fn api_tokens(&self, agent: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
+    /// Revokes a token; with `owner`, only if it is theirs.
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> Result<(), StoreError>;
 
     /// Counters for `/metrics`.
     fn stats(&self) -> StoreStats;

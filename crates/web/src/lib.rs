@@ -18,21 +18,20 @@ mod openapi;
 mod ops;
 mod pages;
 mod problem;
+mod routes;
+mod security;
 mod webhooks;
 
 use std::{future::Future, sync::Arc, time::Instant};
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    middleware,
-    routing::{get, post, put},
-};
+use axum::{Router, extract::DefaultBodyLimit, middleware};
 use firebreak_engine::Engine;
 use tokio::net::TcpListener;
 
+pub use auth::Access;
 pub use metrics::HttpMetrics;
 pub use problem::{Code, FieldProblem, Problem};
+pub use routes::RouteInfo;
 
 /// The largest request body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -40,9 +39,12 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 /// What the HTTP layer needs to know from configuration.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Bearer tokens accepted on `/api/v1`. When empty, the API is open and
-    /// the server must only listen on loopback (the CLI enforces this).
+    /// Bearer tokens from the configuration, for connectors set up before
+    /// any account exists: each may send messages in and work cases.
     pub api_tokens: Vec<String>,
+    /// Served over TLS (directly or behind a proxy): session cookies are
+    /// `Secure` and take the `__Host-` prefix.
+    pub secure_cookies: bool,
     /// X's consumer secret: signs CRC answers and webhook deliveries.
     pub x_consumer_secret: Option<String>,
     /// Meta's app secret: signs webhook deliveries.
@@ -80,60 +82,26 @@ impl AppState {
     }
 }
 
-/// The whole application as a router.
+/// The whole application as a router: the route table behind the
+/// authorisation check, then the layers every answer goes through.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/messages", post(api::messages::ingest).get(api::messages::list))
-        .route("/messages/{id}", get(api::messages::get_one))
-        .route("/search", get(api::messages::search))
-        .route("/inbound/email", post(api::inbound::email))
-        .route("/reports/first-response", get(api::reports::first_response))
-        .route("/reports/promises", get(api::reports::promises))
-        .route("/cases", get(api::cases::list))
-        .route("/cases/{id}", get(api::cases::get_one).patch(api::cases::patch))
-        .route("/cases/{id}/notes", post(api::cases::add_note))
-        .route("/cases/{id}/promises", post(api::cases::add_promise))
-        .route("/cases/{id}/replies", post(api::cases::reply))
-        .route("/promises/{id}", post(api::cases::settle_promise))
-        .route("/customers", post(api::customers::upsert))
-        .route("/customers/{id}", get(api::customers::get_one))
-        .route("/customers/{id}/events", post(api::customers::add_event))
-        .route("/customers/{id}/merge", post(api::customers::merge))
-        .route("/customers/{id}/export", get(api::customers::export))
-        .route("/customers/{id}/erase", post(api::customers::erase))
-        .route("/customers/{id}/consents", post(api::customers::consent))
-        .route("/merges/{id}/undo", post(api::customers::undo_merge))
-        .route("/proposals/{id}/confirm", post(api::customers::confirm))
-        .route("/proposals/{id}/reject", post(api::customers::reject))
-        .route("/events", get(api::events::stream))
-        .route("/sla-policies", get(api::admin::sla_policies))
-        .route("/sla-policies/{name}", put(api::admin::put_sla_policy).delete(api::admin::delete_sla_policy))
-        .route("/teams", get(api::admin::teams).post(api::admin::add_team))
-        .route("/agents", get(api::admin::agents).post(api::admin::put_agent))
-        .route("/cases/{id}/assign", post(api::admin::assign))
-        .route("/canned", get(api::admin::canned))
-        .route("/canned/{name}", put(api::admin::put_canned))
-        .route("/cases/{id}/canned/{name}", get(api::admin::render_canned))
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require_token))
-        .route("/openapi.json", get(openapi::document))
-        .route("/schemas/customer-export.json", get(api::reports::export_schema))
-        // The satisfaction link is the customer's, not the staff's.
-        .route("/csat/{token}", post(api::cases::csat));
-
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
-        .route("/problems/{code}", get(ops::problem_type))
-        .route("/webhooks/x", get(webhooks::x_crc).post(webhooks::x_events))
-        .route("/webhooks/meta", get(webhooks::meta_verify).post(webhooks::meta_events))
-        .nest("/api/v1", api)
+    let routes = routes::table();
+    let rules = routes.rules();
+    routes
+        .router
+        .route_layer(middleware::from_fn_with_state((state.clone(), rules), auth::authorize))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
+        .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Every route with its access rule, as the router registers them.
+pub fn route_table() -> Vec<RouteInfo> {
+    routes::table().list
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then
@@ -143,5 +111,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

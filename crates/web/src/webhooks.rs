@@ -55,6 +55,7 @@ pub fn engine_problem(e: EngineError) -> Problem {
     match e {
         EngineError::Store(s) => crate::api::messages::store_problem(s),
         EngineError::Invalid { field, code, message } => crate::api::messages::field_problem(&field, code, &message),
+        EngineError::Internal(cause) => Problem::internal(cause),
     }
 }
 

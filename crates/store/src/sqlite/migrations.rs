@@ -17,6 +17,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_privacy", include_str!("../../migrations/0005_privacy.sql")),
     ("0006_webhooks", include_str!("../../migrations/0006_webhooks.sql")),
     ("0007_queue", include_str!("../../migrations/0007_queue.sql")),
+    ("0008_staff", include_str!("../../migrations/0008_staff.sql")),
 ];
 
 /// The schema version this build expects.

@@ -19,6 +19,7 @@ mod reader;
 mod reports;
 mod rows;
 mod search;
+mod staff;
 mod threads;
 
 pub use cases::TickReport;
@@ -43,6 +44,8 @@ use crate::{
     NewAccountEvent, NewPromise, Note, Promise, SearchHit, SearchQuery, SlaPolicyView, Store, StoreCounts, StoreError,
     StoreStats, Team, stats::StatsInner,
 };
+use crate::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
+use firebreak_domain::staff::{Role, StaffAccount};
 
 /// How the SQLite store is set up.
 #[derive(Clone)]
@@ -81,6 +84,7 @@ pub struct SqliteStore {
     _checkpointer: std::sync::mpsc::Sender<()>,
     readers: Arc<reader::Pool>,
     stats: Arc<StatsInner>,
+    clock: Arc<dyn Clock>,
 }
 
 /// Sets the connection-level pragmas every connection needs.
@@ -138,6 +142,7 @@ impl SqliteStore {
         // into the database file, so commits never wait for it.
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(|e| open_err(e.to_string()))?;
         let checkpointer = spawn_checkpointer(&path, opts.busy_timeout).map_err(|e| open_err(e.to_string()))?;
+        let clock = opts.clock.clone();
         let writer = writer::spawn(conn, opts.clone(), stats.clone());
         Ok(SqliteStore {
             path,
@@ -145,6 +150,7 @@ impl SqliteStore {
             _checkpointer: checkpointer,
             readers: Arc::new(reader::Pool::new(readers)),
             stats,
+            clock,
         })
     }
 
@@ -433,6 +439,64 @@ impl Store for SqliteStore {
 
     async fn set_triage(&self, batch: Vec<(MessageId, Judgement)>) -> Result<usize, StoreError> {
         self.writer.run(move |c, _, _| rows::set_triage(c, &batch)).await
+    }
+
+    async fn create_staff(&self, staff: NewStaff) -> Result<StaffAccount, StoreError> {
+        self.writer.run(move |c, _, now| staff::create_staff(c, &staff, now)).await
+    }
+
+    async fn staff_account(&self, id: i64) -> Result<Option<StaffAccount>, StoreError> {
+        self.read(move |c| staff::account(c, id)).await
+    }
+
+    async fn staff_accounts(&self) -> Result<Vec<StaffAccount>, StoreError> {
+        self.read(staff::accounts).await
+    }
+
+    async fn staff_login(&self, email: String) -> Result<Option<StaffLogin>, StoreError> {
+        self.read(move |c| staff::login(c, &email)).await
+    }
+
+    async fn set_staff_password(&self, id: i64, password_hash: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| staff::set_password(c, id, &password_hash, now)).await
+    }
+
+    async fn set_staff_disabled(&self, id: i64, disabled: bool) -> Result<StaffAccount, StoreError> {
+        self.writer.run(move |c, _, now| staff::set_disabled(c, id, disabled, now)).await
+    }
+
+    async fn set_staff_role(&self, id: i64, role: Role) -> Result<StaffAccount, StoreError> {
+        self.writer.run(move |c, _, _| staff::set_role(c, id, role)).await
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| staff::create_session(c, &session, now)).await
+    }
+
+    async fn session(&self, token_hash: String) -> Result<Option<SessionRecord>, StoreError> {
+        let now = self.clock.now();
+        self.read(move |c| staff::session(c, &token_hash, now)).await
+    }
+
+    async fn revoke_session(&self, token_hash: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| staff::revoke_session(c, &token_hash, now)).await
+    }
+
+    async fn create_api_token(&self, token: NewApiToken) -> Result<ApiTokenInfo, StoreError> {
+        self.writer.run(move |c, _, now| staff::create_token(c, &token, now)).await
+    }
+
+    async fn api_token(&self, prefix: String) -> Result<Option<TokenRecord>, StoreError> {
+        let now = self.clock.now();
+        self.read(move |c| staff::token(c, &prefix, now)).await
+    }
+
+    async fn api_tokens(&self, agent: i64) -> Result<Vec<ApiTokenInfo>, StoreError> {
+        self.read(move |c| staff::tokens(c, agent)).await
+    }
+
+    async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| staff::revoke_token(c, id, owner, now)).await
     }
 
     fn stats(&self) -> StoreStats {

@@ -8,3 +8,4 @@ pub mod inbound;
 pub mod messages;
 pub(crate) mod params;
 pub mod reports;
+pub mod staff;

@@ -3,7 +3,11 @@
 
 use std::sync::Arc;
 
-use firebreak_domain::{ManualClock, Timestamp};
+use firebreak_domain::Clock;
+use firebreak_domain::{
+    ManualClock, Timestamp,
+    staff::{Role, Scope},
+};
 use firebreak_engine::Engine;
 use firebreak_store::{SqliteOptions, SqliteStore, Store};
 use firebreak_web::{AppState, WebConfig};
@@ -11,7 +15,10 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub url: String,
+    /// Sends an admin's API token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
     pub store: Arc<SqliteStore>,
     pub engine: Arc<Engine>,
     /// The app's clock: tests move time by hand.
@@ -24,10 +31,13 @@ pub const X_SECRET: &str = "test-consumer-secret-0123456789";
 pub const META_SECRET: &str = "test-meta-app-secret-987654";
 pub const META_VERIFY: &str = "verify-me-please";
 pub const TOKEN: &str = "a-test-token-of-sufficient-length";
+pub const ADMIN_EMAIL: &str = "admin@firebreak.test";
+pub const PASSWORD: &str = "a long test password";
 
 pub fn configured() -> WebConfig {
     WebConfig {
         api_tokens: vec![],
+        secure_cookies: false,
         x_consumer_secret: Some(X_SECRET.into()),
         meta_app_secret: Some(META_SECRET.into()),
         meta_verify_token: Some(META_VERIFY.into()),
@@ -50,7 +60,23 @@ pub async fn spawn_with(config: WebConfig) -> TestApp {
     tokio::spawn(async move {
         firebreak_web::serve(listener, state, std::future::pending()).await.unwrap();
     });
-    TestApp { url, client: reqwest::Client::new(), store, engine, clock, dir }
+    // The tests act as an admin's program: every request carries a token
+    // with every scope (the access tests use clients of their own).
+    let admin = engine.add_staff(ADMIN_EMAIL, "Test Admin", Role::Admin, None, PASSWORD).await.unwrap();
+    let token = engine
+        .issue_token(
+            &admin,
+            "tests",
+            vec![Scope::Read, Scope::Write, Scope::Admin],
+            clock.now().plus_millis(10 * 365 * 86_400_000),
+        )
+        .await
+        .unwrap()
+        .token;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    TestApp { url, client, anonymous: reqwest::Client::new(), store, engine, clock, dir }
 }
 
 impl TestApp {

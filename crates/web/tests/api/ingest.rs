@@ -104,21 +104,27 @@ async fn ten_thousand_items_are_accepted() {
 }
 
 #[tokio::test]
-async fn bearer_tokens_guard_the_api_when_configured() {
+async fn configured_bearer_tokens_may_send_messages_in() {
     let mut config = configured();
     config.api_tokens = vec![TOKEN.into()];
     let app = spawn_with(config).await;
     let url = format!("{}/api/v1/messages", app.url);
     let body = json!([message("1", "x")]).to_string();
 
-    problem(app.client.post(&url).body(body.clone()).send().await.unwrap(), 401, "unauthorized").await;
-    let wrong = app.client.post(&url).bearer_auth("not-the-token-at-all").body(body.clone()).send().await.unwrap();
+    let anon = &app.anonymous;
+    problem(anon.post(&url).body(body.clone()).send().await.unwrap(), 401, "unauthorized").await;
+    let wrong = anon.post(&url).bearer_auth("not-the-token-at-all").body(body.clone()).send().await.unwrap();
     problem(wrong, 401, "unauthorized").await;
-    problem(app.get("/api/v1/search?q=x").await, 401, "unauthorized").await;
+    let search = anon.get(format!("{}/api/v1/search?q=x", app.url)).send().await.unwrap();
+    problem(search, 401, "unauthorized").await;
     assert_eq!(app.stored().await, 0);
 
-    let right = app.client.post(&url).bearer_auth(TOKEN).body(body).send().await.unwrap();
+    let right = anon.post(&url).bearer_auth(TOKEN).body(body).send().await.unwrap();
     assert_eq!(right.status(), 200);
-    assert_eq!(app.get("/api/v1/openapi.json").await.status(), 200, "the API description is public");
-    assert_eq!(app.get("/healthz").await.status(), 200);
+    // A configured token may send messages in, but not manage accounts.
+    let staff = anon.get(format!("{}/api/v1/staff", app.url)).bearer_auth(TOKEN).send().await.unwrap();
+    problem(staff, 403, "forbidden").await;
+    let doc = anon.get(format!("{}/api/v1/openapi.json", app.url)).send().await.unwrap();
+    assert_eq!(doc.status(), 200, "the API description is public");
+    assert_eq!(anon.get(format!("{}/healthz", app.url)).send().await.unwrap().status(), 200);
 }

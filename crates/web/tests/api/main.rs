@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP API: the real application on port 0 with a
 //! temporary data directory, spoken to over HTTP.
 
+mod access;
 mod admin;
 mod events;
 mod helpers;

@@ -1,0 +1,98 @@
+//! The frame of every page: the header with the navigation and the signed-in
+//! person, the style sheet and the script, and the small pieces pages share
+//! (the CSRF field, flash messages, a message's channel and judgement).
+
+use firebreak_domain::{StoredMessage, staff::Role};
+use maud::{DOCTYPE, Markup, html};
+
+use crate::auth::{CSRF_FIELD, Principal};
+
+/// What a page tells the frame.
+#[derive(Default)]
+pub struct Frame<'a> {
+    pub title: &'a str,
+    /// The navigation entry to mark as current.
+    pub nav: &'a str,
+    /// The id of a region re-read when the server reports a change.
+    pub live: Option<&'a str>,
+    /// `inbox`, `case`, ...: what the keyboard shortcuts act on.
+    pub kind: &'a str,
+    /// A draft the server has used, to forget in the browser.
+    pub clear_draft: Option<String>,
+    pub narrow: bool,
+}
+
+fn nav_link(href: &str, label: &str, current: &str, key: &str) -> Markup {
+    html! {
+        @if current == key { a href=(href) aria-current="page" { (label) } } @else { a href=(href) { (label) } }
+    }
+}
+
+/// A whole page around `body`.
+pub fn page(who: Option<&Principal>, f: Frame<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (f.title) " · Firebreak" }
+                link rel="stylesheet" href="/assets/app.css";
+                script src="/assets/app.js" defer {}
+            }
+            body data-live=[f.live] data-page=(f.kind) data-clear-draft=[f.clear_draft.as_deref()] {
+                header.top {
+                    h1 { "Firebreak" }
+                    @if let Some(p) = who {
+                        nav aria-label="Main" {
+                            (nav_link("/inbox", "Inbox", f.nav, "inbox"))
+                            (nav_link("/customers", "Customers", f.nav, "customers"))
+                            (nav_link("/messages", "Messages", f.nav, "messages"))
+                            (nav_link("/supervisor", "Supervisor", f.nav, "supervisor"))
+                            @if p.account.role == Role::Admin { (nav_link("/admin/staff", "Staff", f.nav, "staff")) }
+                        }
+                        a.who href="/account" { (p.account.name) " · " (p.account.role.as_str()) }
+                        form method="post" action="/logout" {
+                            (csrf_field(p))
+                            button.quiet type="submit" { "Sign out" }
+                        }
+                    }
+                }
+                main class=[f.narrow.then_some("narrow")] { (body) }
+                div #keys hidden {
+                    strong { "Keys" } br;
+                    kbd { "j" } " / " kbd { "k" } " next / previous · " kbd { "o" } " open · " kbd { "x" } " select" br;
+                    kbd { "r" } " reply · " kbd { "e" } " resolve · " kbd { "a" } " assign to me · " kbd { "/" } " search"
+                }
+            }
+        }
+    }
+}
+
+/// The hidden field every form posts its CSRF token in.
+pub fn csrf_field(p: &Principal) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(p.csrf()); }
+}
+
+/// A message's channel, author, time and judgement, in one line.
+pub fn message_meta(m: &StoredMessage) -> Markup {
+    let a = &m.message.author;
+    html! {
+        div.meta {
+            span.chan { (m.message.channel.as_str()) } " "
+            strong { @if let Some(h) = &a.handle { "@" (h.as_str()) } @else { (a.id.as_str()) } }
+            " · " time datetime=(m.message.created_at.to_rfc3339()) { (short_time(m.message.created_at)) }
+            @if let Some(j) = &m.triage {
+                " · " span class=(j.sentiment.as_str()) { (j.sentiment.as_str()) }
+                " · " (j.intent.as_str())
+                @if j.urgent { " " span.tag.urgent { "urgent" } }
+            }
+        }
+    }
+}
+
+/// `2026-11-20 07:42` (UTC).
+pub fn short_time(t: firebreak_domain::Timestamp) -> String {
+    let s = t.to_rfc3339();
+    s.get(..16).map(|x| x.replace('T', " ")).unwrap_or(s)
+}

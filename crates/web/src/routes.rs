@@ -1,0 +1,148 @@
+//! The route table: every route the application serves, each with its
+//! access rule. Registering a route without a rule is impossible, and the
+//! same table builds the router, feeds the authorisation middleware, and is
+//! what the route-by-role test walks.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Router,
+    handler::Handler,
+    http::Method,
+    routing::{MethodFilter, on},
+};
+
+use crate::{
+    AppState, api,
+    auth::{Access, Rules},
+    ops, pages, webhooks,
+};
+
+/// One route as the table knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    /// A page or asset for browsers (not in the OpenAPI document).
+    pub page: bool,
+}
+
+/// The router under construction and what it has registered.
+pub struct Routes {
+    pub router: Router<AppState>,
+    pub list: Vec<RouteInfo>,
+}
+
+fn filter(m: &Method) -> MethodFilter {
+    match *m {
+        Method::GET => MethodFilter::GET,
+        Method::POST => MethodFilter::POST,
+        Method::PUT => MethodFilter::PUT,
+        Method::PATCH => MethodFilter::PATCH,
+        Method::DELETE => MethodFilter::DELETE,
+        _ => panic!("no route uses {m}"),
+    }
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes { router: Router::new(), list: Vec::new() }
+    }
+
+    fn add<H, T>(mut self, method: Method, path: &'static str, access: Access, page: bool, handler: H) -> Routes
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, on(filter(&method), handler));
+        self.list.push(RouteInfo { method, path, access, page });
+        self
+    }
+
+    fn api<H: Handler<T, AppState>, T: 'static>(self, m: Method, path: &'static str, a: Access, h: H) -> Routes {
+        self.add(m, path, a, false, h)
+    }
+
+    fn page<H: Handler<T, AppState>, T: 'static>(self, m: Method, path: &'static str, a: Access, h: H) -> Routes {
+        self.add(m, path, a, true, h)
+    }
+
+    /// The rules by (method, path) for the middleware.
+    pub fn rules(&self) -> Rules {
+        let map: HashMap<(Method, &'static str), Access> =
+            self.list.iter().map(|r| ((r.method.clone(), r.path), r.access)).collect();
+        Arc::new(map)
+    }
+}
+
+/// Every route, registered once.
+pub fn table() -> Routes {
+    use Access::{Admin, Public, Read, Supervise, Work};
+    use Method as M;
+    Routes::new()
+        // Operations.
+        .api(M::GET, "/healthz", Public, ops::healthz)
+        .api(M::GET, "/metrics", Read, ops::metrics)
+        .api(M::GET, "/problems/{code}", Public, ops::problem_type)
+        // The platforms' webhooks check their own signatures.
+        .api(M::GET, "/webhooks/x", Public, webhooks::x_crc)
+        .api(M::POST, "/webhooks/x", Public, webhooks::x_events)
+        .api(M::GET, "/webhooks/meta", Public, webhooks::meta_verify)
+        .api(M::POST, "/webhooks/meta", Public, webhooks::meta_events)
+        // The JSON API.
+        .api(M::GET, "/api/v1/openapi.json", Public, crate::openapi::document)
+        .api(M::GET, "/api/v1/schemas/customer-export.json", Public, api::reports::export_schema)
+        .api(M::POST, "/api/v1/csat/{token}", Public, api::cases::csat)
+        .api(M::GET, "/api/v1/me", Read, api::staff::me)
+        .api(M::POST, "/api/v1/messages", Work, api::messages::ingest)
+        .api(M::GET, "/api/v1/messages", Read, api::messages::list)
+        .api(M::GET, "/api/v1/messages/{id}", Read, api::messages::get_one)
+        .api(M::GET, "/api/v1/search", Read, api::messages::search)
+        .api(M::POST, "/api/v1/inbound/email", Work, api::inbound::email)
+        .api(M::GET, "/api/v1/reports/first-response", Read, api::reports::first_response)
+        .api(M::GET, "/api/v1/reports/promises", Read, api::reports::promises)
+        .api(M::GET, "/api/v1/cases", Read, api::cases::list)
+        .api(M::GET, "/api/v1/cases/{id}", Read, api::cases::get_one)
+        .api(M::PATCH, "/api/v1/cases/{id}", Work, api::cases::patch)
+        .api(M::POST, "/api/v1/cases/{id}/notes", Work, api::cases::add_note)
+        .api(M::POST, "/api/v1/cases/{id}/promises", Work, api::cases::add_promise)
+        .api(M::POST, "/api/v1/cases/{id}/replies", Work, api::cases::reply)
+        .api(M::POST, "/api/v1/promises/{id}", Work, api::cases::settle_promise)
+        .api(M::POST, "/api/v1/customers", Work, api::customers::upsert)
+        .api(M::GET, "/api/v1/customers/{id}", Read, api::customers::get_one)
+        .api(M::POST, "/api/v1/customers/{id}/events", Work, api::customers::add_event)
+        .api(M::POST, "/api/v1/customers/{id}/merge", Work, api::customers::merge)
+        .api(M::GET, "/api/v1/customers/{id}/export", Admin, api::customers::export)
+        .api(M::POST, "/api/v1/customers/{id}/erase", Admin, api::customers::erase)
+        .api(M::POST, "/api/v1/customers/{id}/consents", Work, api::customers::consent)
+        .api(M::POST, "/api/v1/merges/{id}/undo", Work, api::customers::undo_merge)
+        .api(M::POST, "/api/v1/proposals/{id}/confirm", Work, api::customers::confirm)
+        .api(M::POST, "/api/v1/proposals/{id}/reject", Work, api::customers::reject)
+        .api(M::GET, "/api/v1/events", Read, api::events::stream)
+        .api(M::GET, "/api/v1/sla-policies", Read, api::admin::sla_policies)
+        .api(M::PUT, "/api/v1/sla-policies/{name}", Supervise, api::admin::put_sla_policy)
+        .api(M::DELETE, "/api/v1/sla-policies/{name}", Supervise, api::admin::delete_sla_policy)
+        .api(M::GET, "/api/v1/teams", Read, api::admin::teams)
+        .api(M::POST, "/api/v1/teams", Supervise, api::admin::add_team)
+        .api(M::GET, "/api/v1/agents", Read, api::admin::agents)
+        .api(M::POST, "/api/v1/agents", Supervise, api::admin::put_agent)
+        .api(M::POST, "/api/v1/cases/{id}/assign", Work, api::admin::assign)
+        .api(M::GET, "/api/v1/canned", Read, api::admin::canned)
+        .api(M::PUT, "/api/v1/canned/{name}", Supervise, api::admin::put_canned)
+        .api(M::GET, "/api/v1/cases/{id}/canned/{name}", Read, api::admin::render_canned)
+        .api(M::GET, "/api/v1/staff", Admin, api::staff::list)
+        .api(M::POST, "/api/v1/staff", Admin, api::staff::create)
+        .api(M::PATCH, "/api/v1/staff/{id}", Admin, api::staff::update)
+        .api(M::GET, "/api/v1/tokens", Read, api::staff::tokens)
+        .api(M::POST, "/api/v1/tokens", Read, api::staff::issue_token)
+        .api(M::DELETE, "/api/v1/tokens/{id}", Read, api::staff::revoke_token)
+        // Pages.
+        .page(M::GET, "/assets/app.css", Public, pages::assets::css)
+        .page(M::GET, "/assets/app.js", Public, pages::assets::js)
+        .page(M::GET, "/login", Public, pages::login::form)
+        .page(M::POST, "/login", Public, pages::login::submit)
+        .page(M::POST, "/logout", Read, pages::login::logout)
+        .page(M::GET, "/", Read, pages::home)
+        .page(M::GET, "/messages", Read, pages::messages)
+}

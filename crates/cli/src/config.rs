@@ -40,6 +40,9 @@ pub struct FileConfig {
     /// `Secure` with the `__Host-` prefix.
     #[serde(default)]
     pub secure_cookies: bool,
+    /// Where replies go out: `[outbound.x]`, `[outbound.meta]`, `[outbound.smtp]`.
+    #[serde(default)]
+    pub outbound: firebreak_channels::outbound::OutboundConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +123,7 @@ pub struct Config {
     pub webhooks: Vec<firebreak_engine::WebhookTarget>,
     pub reopen_window: Duration,
     pub secure_cookies: bool,
+    pub outbound: firebreak_channels::outbound::OutboundConfig,
 }
 
 impl Config {
@@ -181,6 +185,7 @@ impl Config {
             meta_app_secret: env("FIREBREAK_META_APP_SECRET").or(file.meta.app_secret),
             meta_verify_token: env("FIREBREAK_META_VERIFY_TOKEN").or(file.meta.verify_token),
             feeds,
+            outbound: file.outbound,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })

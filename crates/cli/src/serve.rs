@@ -14,7 +14,13 @@ use crate::{config::Config, demo};
 
 pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Triager) -> anyhow::Result<()> {
     let store = Arc::new(SqliteStore::open(&config.data, config.store_options())?);
-    let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)).with_triager(triager));
+    let transports = firebreak_channels::outbound::Transports::new(&config.outbound)
+        .map_err(|e| anyhow::anyhow!("the [outbound] configuration is not usable: {e}"))?;
+    let engine = Arc::new(
+        Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock))
+            .with_triager(triager)
+            .with_transport(Arc::new(transports)),
+    );
     if load_demo {
         let loaded = demo::load(&engine).await.context("cannot load the demo data")?;
         tracing::info!(messages = loaded.messages, customers = loaded.customers, "demo data loaded");
@@ -42,6 +48,8 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     let mut background = crate::import::spawn_feed_pollers(engine.clone(), &config.feeds, stop_rx.clone());
     // SLA warnings and breaches, and promise reminders, every few seconds.
     background.push(engine.spawn_timer(std::time::Duration::from_secs(5), stop_rx.clone()));
+    // Agents' replies, delivered on the customers' channels.
+    background.push(engine.spawn_outbound(stop_rx.clone()));
     for target in config.webhooks.iter().cloned() {
         background.push(engine.spawn_webhook(target, stop_rx.clone()));
     }

@@ -7,18 +7,17 @@
 //! need stored state (identity resolution, threading, the case and its SLA
 //! clocks; see `firebreak-store`), and the engine answers only once the batch
 //! is durable. Around the commit the engine runs what is not part of it: the
-//! agent's reply turned into an outbound message ([`Engine::reply`]), the SLA
+//! agent's reply queued and delivered on the customer's channel (`outbound`), the SLA
 //! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
 //! streams ([`Engine::changed`]).
 
+pub mod outbound;
 pub mod staff;
 mod webhooks;
 
 use std::{sync::Arc, time::Duration};
 
-use firebreak_domain::{
-    Author, CaseId, Clock, Direction, DisplayName, ExternalId, MessageText, NewMessage, PlatformUserId, StoredMessage,
-};
+use firebreak_domain::{Clock, NewMessage};
 use firebreak_store::{IngestOutcome, Store, StoreError, TickReport};
 use firebreak_triage::Triager;
 use tokio::sync::{Notify, watch};
@@ -52,6 +51,10 @@ pub struct Engine {
     triager: Option<Triager>,
     changed: Arc<Notify>,
     logins: staff::LoginLimiter,
+    /// Delivers replies; `None` refuses every reply at the form.
+    transport: Option<Arc<dyn firebreak_channels::outbound::ReplyTransport>>,
+    /// Wakes the reply worker when a reply is queued.
+    outbound_wake: Notify,
 }
 
 impl Engine {
@@ -63,6 +66,8 @@ impl Engine {
             triager: Some(Triager::builtin()),
             changed: Arc::new(Notify::new()),
             logins: staff::LoginLimiter::default(),
+            transport: None,
+            outbound_wake: Notify::new(),
         }
     }
 
@@ -119,59 +124,6 @@ impl Engine {
             }
         }
         batch
-    }
-
-    /// Records an agent's reply on a case as an outbound message on the
-    /// channel of the customer's latest message, answering that message, so it
-    /// joins the same conversation and case (and stops the response clock).
-    /// Delivery to the platform is the outbound queue's work.
-    pub async fn reply(&self, case: CaseId, text: &str, by: &str) -> Result<StoredMessage, EngineError> {
-        let text = MessageText::parse(text).map_err(|e| invalid("text", e.code, e.message))?;
-        if text.as_str().trim().is_empty() {
-            return Err(invalid("text", "empty", "the reply has no text"));
-        }
-        let detail = self.store.case(case).await?.ok_or_else(|| StoreError::NotFound(format!("case {case}")))?;
-        let answered = detail
-            .timeline
-            .iter()
-            .rev()
-            .find(|m| m.message.direction == Direction::In)
-            .ok_or_else(|| invalid("case", "nothing_to_answer", "the case has no message from the customer"))?;
-        // Answer as the account that last answered on this channel, or as the
-        // care team.
-        let author = detail
-            .timeline
-            .iter()
-            .rev()
-            .find(|m| m.message.direction == Direction::Out && m.message.channel == answered.message.channel)
-            .map(|m| m.message.author.clone())
-            .unwrap_or_else(|| {
-                let mut a = Author::new(
-                    PlatformUserId::parse(format!("firebreak:{}", answered.message.channel)).expect("a valid id"),
-                );
-                a.name = DisplayName::clean(by);
-                a
-            });
-        let now = self.clock.now();
-        let external_id =
-            ExternalId::parse(format!("firebreak-reply-{}-{}", case.0, now.unix_millis())).expect("a well-formed id");
-        let message = NewMessage {
-            channel: answered.message.channel,
-            external_id,
-            direction: Direction::Out,
-            author,
-            text,
-            language: None,
-            created_at: now,
-            in_reply_to: Some(answered.message.external_id.clone()),
-            thread_id: answered.message.thread_id.clone(),
-            metrics: None,
-            raw: None,
-            triage: None,
-        };
-        let out = self.ingest(vec![message]).await?;
-        let id = out.first().map(|o| o.id).ok_or_else(|| StoreError::Database("the reply was not stored".into()))?;
-        Ok(self.store.message(id).await?.ok_or_else(|| StoreError::NotFound(format!("message {id}")))?)
     }
 
     /// Runs the SLA and promise timer once.

@@ -97,6 +97,8 @@ pub struct CaseDetail {
     pub notes: Vec<Note>,
     pub promises: Vec<Promise>,
     pub sla_events: Vec<SlaEvent>,
+    /// The agents' replies and how their delivery went.
+    pub replies: Vec<crate::ReplyDelivery>,
 }
 
 /// How a queue is sorted.

@@ -12,6 +12,7 @@
 mod baseline;
 mod cases;
 mod error;
+mod outbound;
 mod query;
 mod sqlite;
 mod staff;
@@ -31,6 +32,7 @@ pub use cases::{
     Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
 };
 pub use error::StoreError;
+pub use outbound::{DeliveryStatus, NewOutbound, OutboundJob, ReplyDelivery};
 pub use query::{
     Cursor, CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery,
     StoreCounts,
@@ -210,6 +212,25 @@ pub trait Store: Send + Sync + 'static {
     async fn api_tokens(&self, agent: i64) -> Result<Vec<ApiTokenInfo>, StoreError>;
     /// Revokes a token; with `owner`, only if it is theirs.
     async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> Result<(), StoreError>;
+
+    /// Queues a reply for delivery; the same idempotency key again answers
+    /// the reply already queued.
+    async fn enqueue_reply(&self, reply: NewOutbound) -> Result<ReplyDelivery, StoreError>;
+    /// Claims up to `limit` replies due now for an attempt (each becomes
+    /// `sending`).
+    async fn claim_replies(&self, limit: u32) -> Result<Vec<OutboundJob>, StoreError>;
+    /// Records a sent reply: its message joins the timeline (answering the
+    /// case like any outbound message) in the same commit that marks it sent.
+    async fn reply_sent(&self, id: i64, external_id: String, message: NewMessage) -> Result<ReplyDelivery, StoreError>;
+    /// Records a failed attempt: to retry at `retry_at`, or failed for good.
+    async fn reply_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at: Option<firebreak_domain::Timestamp>,
+    ) -> Result<ReplyDelivery, StoreError>;
+    /// Marks attempts cut short by a stop as `unknown`; returns how many.
+    async fn recover_replies(&self) -> Result<usize, StoreError>;
 
     /// Counters for `/metrics`.
     fn stats(&self) -> StoreStats;

@@ -214,7 +214,8 @@ pub fn case_detail(conn: &Connection, id: i64) -> Result<Option<CaseDetail>, Sto
             })
         })?
         .collect::<Result<_, _>>()?;
-    Ok(Some(CaseDetail { case, timeline, notes, promises, sla_events }))
+    let replies = super::outbound::for_case(conn, id)?;
+    Ok(Some(CaseDetail { case, timeline, notes, promises, sla_events, replies }))
 }
 
 fn require_case(conn: &Connection, id: i64) -> Result<cases::CaseRow, StoreError> {

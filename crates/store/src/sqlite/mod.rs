@@ -13,6 +13,7 @@ mod case_api;
 mod cases;
 mod merges;
 mod migrations;
+mod outbound;
 mod people;
 mod privacy;
 mod reader;
@@ -45,6 +46,7 @@ use crate::{
     StoreStats, Team, stats::StatsInner,
 };
 use crate::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
+use crate::{NewOutbound, OutboundJob, ReplyDelivery};
 use firebreak_domain::staff::{Role, StaffAccount};
 
 /// How the SQLite store is set up.
@@ -497,6 +499,39 @@ impl Store for SqliteStore {
 
     async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> Result<(), StoreError> {
         self.writer.run(move |c, _, now| staff::revoke_token(c, id, owner, now)).await
+    }
+
+    async fn enqueue_reply(&self, reply: NewOutbound) -> Result<ReplyDelivery, StoreError> {
+        self.writer.run(move |c, _, now| outbound::enqueue(c, &reply, now)).await
+    }
+
+    async fn claim_replies(&self, limit: u32) -> Result<Vec<OutboundJob>, StoreError> {
+        self.writer.run(move |c, _, now| outbound::claim(c, now, limit)).await
+    }
+
+    async fn reply_sent(&self, id: i64, external_id: String, message: NewMessage) -> Result<ReplyDelivery, StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.writer
+            .ingest_then(vec![message], move |c, outcomes, now| {
+                let d = outbound::sent(c, id, &external_id, outcomes.first().map(|o| o.id), now)?;
+                let _ = tx.send(d);
+                Ok(())
+            })
+            .await?;
+        rx.await.map_err(|_| StoreError::Database("the sent reply was not recorded".into()))
+    }
+
+    async fn reply_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at: Option<firebreak_domain::Timestamp>,
+    ) -> Result<ReplyDelivery, StoreError> {
+        self.writer.run(move |c, _, now| outbound::failed(c, id, &error, retry_at, now)).await
+    }
+
+    async fn recover_replies(&self) -> Result<usize, StoreError> {
+        self.writer.run(|c, _, now| outbound::recover(c, now)).await
     }
 
     fn stats(&self) -> StoreStats {

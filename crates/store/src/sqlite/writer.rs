@@ -32,9 +32,16 @@ use crate::{CustomerOutcome, IngestOutcome, StoreError, stats::StatsInner};
 /// of messages or customers (a case update, a merge, the SLA timer).
 type Command = Box<dyn FnOnce(&Connection, &Policies, Timestamp) -> Result<Box<dyn Any + Send>, StoreError> + Send>;
 
+/// What runs after a batch is stored, in the same savepoint: it sees the
+/// batch's outcomes, and its failure undoes the batch.
+type Then = Box<dyn FnOnce(&Connection, &[IngestOutcome], Timestamp) -> Result<(), StoreError> + Send>;
+
 /// A unit of work for the writer.
 enum Work {
     Ingest(Vec<rows::Prepared>),
+    /// A batch and what must happen with it atomically (a sent reply's
+    /// message, and the queue row that says it was sent).
+    IngestThen(Vec<rows::Prepared>, Then),
     Customers(Vec<NewCustomer>),
     Command(Command),
 }
@@ -58,7 +65,7 @@ enum Job {
 impl Work {
     fn weight(&self) -> usize {
         match self {
-            Work::Ingest(b) => b.len(),
+            Work::Ingest(b) | Work::IngestThen(b, _) => b.len(),
             Work::Customers(b) => b.len(),
             Work::Command(_) => 1,
         }
@@ -80,6 +87,18 @@ impl WriterHandle {
     pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, StoreError> {
         let batch = batch.into_iter().map(rows::Prepared::new).collect();
         match self.submit(Work::Ingest(batch)).await? {
+            Output::Ingest(o) => Ok(o),
+            _ => Err(StoreError::Database("the writer answered the wrong job".into())),
+        }
+    }
+
+    /// Stores a batch and runs `then` in the same savepoint.
+    pub async fn ingest_then<F>(&self, batch: Vec<NewMessage>, then: F) -> Result<Vec<IngestOutcome>, StoreError>
+    where
+        F: FnOnce(&Connection, &[IngestOutcome], Timestamp) -> Result<(), StoreError> + Send + 'static,
+    {
+        let batch = batch.into_iter().map(rows::Prepared::new).collect();
+        match self.submit(Work::IngestThen(batch, Box::new(then))).await? {
             Output::Ingest(o) => Ok(o),
             _ => Err(StoreError::Database("the writer answered the wrong job".into())),
         }
@@ -207,6 +226,8 @@ fn commit_group(
             let mut sp = tx.savepoint()?;
             let r = match work {
                 Work::Ingest(batch) => rows::insert_messages(&sp, &policies, &batch, now).map(Output::Ingest),
+                Work::IngestThen(batch, then) => rows::insert_messages(&sp, &policies, &batch, now)
+                    .and_then(|o| then(&sp, &o, now).map(|()| Output::Ingest(o))),
                 Work::Customers(batch) => rows::upsert_customers(&sp, &batch, now).map(Output::Customers),
                 Work::Command(f) => f(&sp, &policies, now).map(Output::Command),
             };

@@ -5,14 +5,19 @@
 use std::collections::HashMap;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, Query, State, rejection::JsonRejection, rejection::QueryRejection},
+    http::StatusCode,
 };
+use firebreak_channels::outbound::Visibility;
 use firebreak_domain::{
-    CaseId, CustomerId, StoredMessage, Timestamp,
+    CaseId, CustomerId, Timestamp,
     case::{CaseStatus, Priority},
 };
-use firebreak_store::{CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate, CaseView, NewPromise, Note, Promise};
+use firebreak_engine::outbound::ReplyRequest;
+use firebreak_store::{
+    CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate, CaseView, NewPromise, Note, Promise, ReplyDelivery,
+};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,7 +25,7 @@ use super::{
     messages::{field_problem, store_problem},
     params::{Params, invalid},
 };
-use crate::{AppState, Code, Problem, webhooks::engine_problem};
+use crate::{AppState, Code, Problem, auth::Principal, webhooks::engine_problem};
 
 /// Reads a JSON body, turning axum's rejection into a problem that names the
 /// field when it can.
@@ -256,20 +261,46 @@ pub async fn settle_promise(
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
     text: String,
+    /// `public` (default) or `private`.
+    visibility: Option<String>,
+    /// The name shown as the sender; the caller's name when absent.
     by: Option<String>,
+    /// The same key twice is one reply.
+    idempotency_key: Option<String>,
 }
 
-/// `POST /api/v1/cases/{id}/replies`: an agent's reply, recorded on the case
-/// on the channel the customer last used; it stops the response clock.
+/// `public` or `private`, for a reply.
+pub fn visibility(v: Option<&str>) -> Result<Visibility, Problem> {
+    match v.unwrap_or("public") {
+        "public" => Ok(Visibility::Public),
+        "private" => Ok(Visibility::Private),
+        other => Err(crate::api::messages::field_problem(
+            "visibility",
+            "unknown_visibility",
+            &format!("`{other}` is not public or private"),
+        )),
+    }
+}
+
+/// `POST /api/v1/cases/{id}/replies`: an agent's reply, checked and queued
+/// for delivery on the channel the customer last used (202); it joins the
+/// timeline, and stops the response clock, once the platform has it.
 pub async fn reply(
     State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
     Path(id): Path<String>,
     b: Result<Json<ReplyBody>, JsonRejection>,
-) -> Result<Json<StoredMessage>, Problem> {
+) -> Result<(StatusCode, Json<ReplyDelivery>), Problem> {
     let id = case_id(&id)?;
     let r = body(b)?;
-    let by = r.by.unwrap_or_else(|| "Care team".into());
-    Ok(Json(state.engine().reply(id, &r.text, &by).await.map_err(engine_problem)?))
+    let req = ReplyRequest {
+        visibility: visibility(r.visibility.as_deref())?,
+        text: r.text,
+        by: r.by.unwrap_or_else(|| who.account.name.clone()),
+        idempotency_key: r.idempotency_key,
+    };
+    let queued = state.engine().reply(id, req).await.map_err(engine_problem)?;
+    Ok((StatusCode::ACCEPTED, Json(queued)))
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,10 @@
 //! `spawn_app`: the real router, store and engine on 127.0.0.1:0 with a
 //! fresh data directory.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use firebreak_channels::outbound::{Delivered, OutboundReply, ReplyTransport, SendError, Visibility, route};
+use firebreak_domain::{Channel, ExternalId};
 
 use firebreak_domain::Clock;
 use firebreak_domain::{
@@ -25,6 +28,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     /// The data directory, for tests that look at the files themselves.
     pub dir: tempfile::TempDir,
+    /// What the app's replies were handed to.
+    pub transport: Arc<FakeTransport>,
 }
 
 pub const X_SECRET: &str = "test-consumer-secret-0123456789";
@@ -49,11 +54,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(config: WebConfig) -> TestApp {
+    let fake = Arc::new(FakeTransport::default());
+    spawn_full(config, fake.clone(), fake).await
+}
+
+/// An app whose replies go through `transport` (`fake` is what the
+/// returned app reports as its transport).
+pub async fn spawn_full(config: WebConfig, transport: Arc<dyn ReplyTransport>, fake: Arc<FakeTransport>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock::new(Timestamp::parse_rfc3339("2026-11-20T08:00:00Z").unwrap()));
     let options = SqliteOptions { clock: clock.clone(), ..SqliteOptions::default() };
     let store = Arc::new(SqliteStore::open(dir.path(), options).unwrap());
-    let engine = Arc::new(Engine::new(store.clone(), clock.clone()));
+    let engine = Arc::new(Engine::new(store.clone(), clock.clone()).with_transport(transport));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(engine.clone(), config);
@@ -76,7 +88,28 @@ pub async fn spawn_with(config: WebConfig) -> TestApp {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
     let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
-    TestApp { url, client, anonymous: reqwest::Client::new(), store, engine, clock, dir }
+    TestApp { url, client, anonymous: reqwest::Client::new(), store, engine, clock, dir, transport: fake }
+}
+
+/// A reply transport that takes every reply a real one could route, and
+/// keeps what it was given (the transports themselves are tested against
+/// fake platforms in `firebreak-channels`).
+#[derive(Default)]
+pub struct FakeTransport {
+    pub sent: Mutex<Vec<OutboundReply>>,
+}
+
+#[async_trait::async_trait]
+impl ReplyTransport for FakeTransport {
+    fn can_send(&self, channel: Channel, visibility: Visibility) -> Result<(), SendError> {
+        route(channel, visibility).map(|_| ()).map_err(SendError::from)
+    }
+
+    async fn send(&self, reply: &OutboundReply) -> Result<Delivered, SendError> {
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(reply.clone());
+        Ok(Delivered { external_id: ExternalId::parse(format!("sent-{}", sent.len())).unwrap() })
+    }
 }
 
 impl TestApp {

@@ -11,6 +11,7 @@ mod ops;
 mod privacy;
 mod read;
 mod replay;
+mod replies;
 mod story;
 mod triage;
 mod webhooks;

@@ -128,11 +128,19 @@ async fn a_tweet_and_an_email_make_one_case_that_is_answered_paused_resolved_and
     let reply = post_json(
         &app,
         &format!("/api/v1/cases/{id}/replies"),
-        json!({ "text": "Sorry Maria, the refund is on its way.", "by": "Aisha" }),
+        json!({ "text": "Sorry Maria, the refund is on its way.", "by": "Aisha", "visibility": "private" }),
     )
     .await;
-    assert_eq!(reply["direction"], "out");
+    assert_eq!(reply["status"], "queued");
     assert_eq!(reply["channel"], "email", "answered on the channel she used last");
+    // The worker delivers it; it joins the timeline under the platform's id.
+    app.clock.advance_millis(2_000);
+    assert_eq!(app.engine.deliver_due().await.unwrap(), 1);
+    let sent = app.transport.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    let email = sent[0].email.as_ref().expect("an email reply has its threading");
+    assert_eq!(email.to.as_str(), "maria.lopez@example.com");
+    assert!(sent[0].in_reply_to.is_some(), "it answers her email");
     let detail = get_json(&app, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(detail["first_response_at"], "2026-11-20T08:15:00.000Z");
     assert_eq!(clock(&detail, "first_response")["state"], "stopped");

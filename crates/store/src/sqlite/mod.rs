@@ -11,6 +11,8 @@
 mod admin;
 mod case_api;
 mod cases;
+mod customer_search;
+mod dashboards;
 mod merges;
 mod migrations;
 mod people;
@@ -45,6 +47,7 @@ use crate::{
     StoreStats, Team, stats::StatsInner,
 };
 use crate::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
+use crate::{CustomerLinks, CustomerSummary, QueueCountQuery, QueueCounts, SupervisorStats};
 use firebreak_domain::staff::{Role, StaffAccount};
 
 /// How the SQLite store is set up.
@@ -497,6 +500,22 @@ impl Store for SqliteStore {
 
     async fn revoke_api_token(&self, id: i64, owner: Option<i64>) -> Result<(), StoreError> {
         self.writer.run(move |c, _, now| staff::revoke_token(c, id, owner, now)).await
+    }
+
+    async fn search_customers(&self, q: String, limit: u32) -> Result<Vec<CustomerSummary>, StoreError> {
+        self.read(move |c| customer_search::search(c, &q, limit)).await
+    }
+
+    async fn customer_links(&self, id: CustomerId) -> Result<CustomerLinks, StoreError> {
+        self.read(move |c| customer_search::links(c, id.0)).await
+    }
+
+    async fn queue_counts(&self, query: QueueCountQuery) -> Result<QueueCounts, StoreError> {
+        self.read(move |c| dashboards::queue_counts(c, &query)).await
+    }
+
+    async fn supervisor_stats(&self, now: firebreak_domain::Timestamp) -> Result<SupervisorStats, StoreError> {
+        self.read(move |c| dashboards::supervisor_stats(c, now)).await
     }
 
     fn stats(&self) -> StoreStats {

@@ -100,7 +100,8 @@ fn period(conn: &Connection, from: Timestamp) -> Result<PeriodStats, StoreError>
 }
 
 /// Queues by team and by channel, SLA results and satisfaction today and
-/// this week, breaches, and each active agent's load.
+/// this week, breaches, and the load of each active agent (analysts, who
+/// take no cases, left out).
 pub fn supervisor_stats(conn: &Connection, now: Timestamp) -> Result<SupervisorStats, StoreError> {
     let waiting = "c.status IN ('new', 'open')";
     let by_team = groups(
@@ -121,7 +122,12 @@ pub fn supervisor_stats(conn: &Connection, now: Timestamp) -> Result<SupervisorS
     let breaching_now =
         count(conn, "SELECT count(*) FROM cases WHERE active = 1 AND due_sort < ?1", [now.unix_millis()])?;
     let (day, week) = periods(now);
-    let agents = admin::agents(conn)?.into_iter().filter(|a| a.active).collect();
+    // Analysts read; they take no cases, so they have no load to show.
+    let analysts: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM agents WHERE role = 'analyst'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let agents = admin::agents(conn)?.into_iter().filter(|a| a.active && !analysts.contains(&a.id)).collect();
     Ok(SupervisorStats {
         now,
         by_team,

@@ -98,7 +98,9 @@ async fn render(
             @if tokens.is_empty() { p.meta { "You have no tokens." } }
             @else {
                 table {
-                    thead { tr { th { "Name" } th { "Prefix" } th { "Scopes" } th { "Created" } th { "Expires" } th { "" } } }
+                    thead { tr {
+                        th { "Name" } th { "Prefix" } th { "Scopes" } th { "Created" } th { "Expires" } th { "" }
+                    } }
                     tbody {
                         @for t in &tokens {
                             @let live = !t.revoked && t.expires_at > now;
@@ -132,7 +134,10 @@ async fn render(
                     fieldset.row {
                         legend { "Scopes" }
                         @for s in scopes_allowed(me.role) {
-                            label { input type="checkbox" name="scopes" value=(s.as_str()) checked[s == Scope::Read]; " " (s.as_str()) }
+                            label {
+                                input type="checkbox" name="scopes" value=(s.as_str()) checked[s == Scope::Read];
+                                " " (s.as_str())
+                            }
                         }
                     }
                     button.quiet type="submit" { "Create token" }

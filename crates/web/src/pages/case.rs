@@ -12,8 +12,8 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use firebreak_domain::{CaseId, Direction, StoredMessage, Timestamp, sla::ClockKind};
-use firebreak_store::{CaseDetail, ClockView};
+use firebreak_domain::{CaseId, Direction, StoredMessage, Timestamp, sla::ClockKind, staff::Role};
+use firebreak_store::{Agent, CaseDetail, ClockView};
 use maud::{Markup, html};
 
 use super::{
@@ -94,6 +94,16 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
     let person = store.customer(customer_id).await.ok().flatten();
     let links = store.customer_links(customer_id).await.unwrap_or_default();
     let agents = store.agents().await.unwrap_or_default();
+    // Analysts read; cases are assigned to the others.
+    let analysts: Vec<i64> = store
+        .staff_accounts()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.role == Role::Analyst)
+        .map(|a| a.id)
+        .collect();
+    let assignable: Vec<Agent> = agents.iter().filter(|a| a.active && !analysts.contains(&a.id)).cloned().collect();
     let teams = store.teams().await.unwrap_or_default();
     let canned = store.canned().await.unwrap_or_default();
     if x.reply.is_none()
@@ -123,7 +133,7 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
                 (notes(who, &detail, &x, work))
             }
             aside.side aria-label="Case and customer" {
-                (case_side::work(who, &detail, &agents, &teams, &x, work, &here))
+                (case_side::work(who, &detail, &assignable, &teams, &x, work, &here))
                 (case_side::promises(who, &detail, &x, work, now))
                 @match &person {
                     Some(p) => (customer_panel::panel(who, p, &links, Some(c.id), &here, work, now)),

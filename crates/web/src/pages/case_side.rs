@@ -15,7 +15,8 @@ use super::{
 };
 use crate::auth::Principal;
 
-/// Status, priority, assignment and tags; read-only for analysts.
+/// Status, priority, assignment (to one of `agents`) and tags; nothing for
+/// analysts, who read.
 pub fn work(
     who: &Principal,
     d: &CaseDetail,
@@ -72,7 +73,7 @@ pub fn work(
                     option value="none" { "nobody" }
                     option value="round_robin" { "next in the team, in turn" }
                     option value="skills" { "least loaded with the skills" }
-                    @for a in agents.iter().filter(|a| a.active) {
+                    @for a in agents {
                         option value=(a.id) selected[c.agent_id == Some(a.id)] {
                             (a.name) " (" (a.open_cases) "/" (a.max_load) ")"
                         }
@@ -144,7 +145,8 @@ pub fn promises(who: &Principal, d: &CaseDetail, x: &Extras, work: bool, now: Ti
                     (csrf_field(who))
                     (x.error_for(Part::Promise))
                     label for="promise-what" { "Promise" }
-                    input #promise-what type="text" name="what" placeholder="Call back with the refund status" maxlength="4096";
+                    input #promise-what .wide type="text" name="what" maxlength="4096"
+                        placeholder="Call back with the refund status";
                     div.row {
                         label for="promise-due" { "Due (UTC)" }
                         input #promise-due type="datetime-local" name="due_at" value=(suggested);

@@ -13,9 +13,9 @@ pub struct Bar {
     pub class: &'static str,
 }
 
-const WIDTH: f64 = 560.0;
-const LABEL: f64 = 170.0;
-const AREA: f64 = 250.0;
+const WIDTH: f64 = 640.0;
+const LABEL: f64 = 180.0;
+const AREA: f64 = 180.0;
 const ROW: f64 = 24.0;
 
 fn height(rows: usize) -> f64 {
@@ -64,7 +64,8 @@ pub fn split(title: &str, rows: &[(String, u64, u64)]) -> Markup {
                         rect.bar.none x=(LABEL) y=(y + 2.0) width=(AREA) height="16" rx="2" {}
                     } @else {
                         rect.bar.ok x=(LABEL) y=(y + 2.0) width=(format!("{w_met:.1}")) height="16" {}
-                        rect.bar.bad x=(format!("{:.1}", LABEL + w_met)) y=(y + 2.0) width=(format!("{:.1}", AREA - w_met)) height="16" {}
+                        rect.bar.bad x=(format!("{:.1}", LABEL + w_met)) y=(y + 2.0)
+                            width=(format!("{:.1}", AREA - w_met)) height="16" {}
                     }
                     text x=(LABEL + AREA + 6.0) y=(y + 15.0) { (words) }
                 }
@@ -91,7 +92,7 @@ mod tests {
             bars("Load", &[Bar { label: "<b>Ann</b>".into(), value: 5.0, text: "5 / 10".into(), class: "ok" }], 10.0)
                 .into_string();
         assert!(svg.contains("<rect class=\"bar ok\"") && svg.contains("></rect>"), "{svg}");
-        assert!(svg.contains("width=\"125.0\""), "half of the area: {svg}");
+        assert!(svg.contains("width=\"90.0\""), "half of the area: {svg}");
         assert!(svg.contains("&lt;b&gt;Ann") && !svg.contains("<b>"));
         assert!(svg.contains("<title>&lt;b&gt;Ann&lt;/b&gt;: 5 / 10</title>"));
     }

@@ -34,8 +34,12 @@ pub fn panel(
             }
             dl.kv {
                 @if let Some(r) = &c.external_ref { dt { "Reference" } dd { (r) } }
-                @if !c.emails.is_empty() { dt { "Email" } dd { @for (i, e) in c.emails.iter().enumerate() { @if i > 0 { ", " } (e.as_str()) } } }
-                @if !c.phones.is_empty() { dt { "Phone" } dd { @for (i, p) in c.phones.iter().enumerate() { @if i > 0 { ", " } (p.as_str()) } } }
+                @if !c.emails.is_empty() {
+                    dt { "Email" } dd { (c.emails.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")) }
+                }
+                @if !c.phones.is_empty() {
+                    dt { "Phone" } dd { (c.phones.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")) }
+                }
                 @if let Some(a) = &c.postal_area { dt { "Area" } dd { (a.as_str()) } }
                 @for (kind, value) in &c.refs { dt { (kind) } dd { (value) } }
             }
@@ -61,7 +65,8 @@ pub fn panel(
                     }
                     @for p in &links.suggestions {
                         li {
-                            "This person may be " a href={ "/customers/" (p.customer_id.0) } { "customer #" (p.customer_id.0) }
+                            "This person may be "
+                            a href={ "/customers/" (p.customer_id.0) } { "customer #" (p.customer_id.0) }
                             " " (proposal(who, p, back, work))
                         }
                     }

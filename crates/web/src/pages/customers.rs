@@ -27,6 +27,9 @@ use crate::{
 /// Search results shown.
 const RESULTS: u32 = 50;
 
+const MERGE_CONFIRM: &str =
+    "Merge that customer into this one? Their identities, cases and history move here; the merge can be undone.";
+
 /// `GET /customers?q=`.
 pub async fn search(
     State(state): State<AppState>,
@@ -56,7 +59,9 @@ pub async fn search(
             p.meta { (found.len()) " customer(s) for “" (text) "”" }
             @if !found.is_empty() {
                 table {
-                    thead { tr { th { "Customer" } th { "Matched on" } th { "Email" } th { "On channels" } th { "Open cases" } } }
+                    thead { tr {
+                        th { "Customer" } th { "Matched on" } th { "Email" } th { "On channels" } th { "Open cases" }
+                    } }
                     tbody {
                         @for c in &found {
                             tr data-row data-id=(c.id.0) {
@@ -173,7 +178,8 @@ async fn render(
                                         (csrf_field(who))
                                         input type="hidden" name="back" value=(id.0);
                                         label.sr for={ "undo-" (m.id) } { "Why undo it" }
-                                        input id={ "undo-" (m.id) } type="text" name="reason" required placeholder="why (for the audit log)";
+                                        input id={ "undo-" (m.id) } type="text" name="reason" required
+                                            placeholder="why (for the audit log)";
                                         button.quiet type="submit" { "Undo merge" }
                                     }
                                 }
@@ -181,15 +187,15 @@ async fn render(
                         }
                     }
                     @if work && person.merged_into.is_none() {
-                        form.stack method="post" action={ "/customers/" (id.0) "/merge" }
-                            data-confirm="Merge that customer into this one? Their identities, cases and history move here; the merge can be undone." {
+                        form.stack method="post" action={ "/customers/" (id.0) "/merge" } data-confirm=(MERGE_CONFIRM) {
                             (csrf_field(who))
                             (err(Part::Merge))
                             div.row {
                                 label for="merge-from" { "Merge customer #" }
                                 input #merge-from type="number" name="from" min="1" required;
                                 label for="merge-reason" { "because" }
-                                input #merge-reason type="text" name="reason" required placeholder="the same person: same email on the booking";
+                                input #merge-reason type="text" name="reason" required
+                                    placeholder="the same person: same email on the booking";
                                 button.quiet type="submit" { "Merge into this customer" }
                             }
                         }
@@ -198,17 +204,25 @@ async fn render(
                 @if admin {
                     section.card.danger aria-labelledby="privacy" {
                         h3 #privacy { "Personal data" }
-                        p { a href={ "/customers/" (id.0) "/export.json" } download={ "customer-" (id.0) ".json" } { "Download everything held about them (JSON)" } }
+                        p {
+                            a href={ "/customers/" (id.0) "/export.json" } download={ "customer-" (id.0) ".json" } {
+                                "Download everything held about them (JSON)"
+                            }
+                        }
                         form.stack method="post" action={ "/customers/" (id.0) "/erase" }
                             data-confirm="Erase this customer for good? This cannot be undone." {
                             (csrf_field(who))
                             (err(Part::Erase))
-                            p.meta { "Erasing deletes their messages, identities and records and anonymises their cases. It cannot be undone." }
+                            p.meta {
+                                "Erasing deletes their messages, identities and records and anonymises their cases. "
+                                "It cannot be undone."
+                            }
                             div.row {
                                 label for="erase-confirm" { "Type " strong { (id.0) } " or ERASE" }
                                 input #erase-confirm type="text" name="confirm" required autocomplete="off";
                                 label for="erase-reason" { "Why" }
-                                input #erase-reason type="text" name="reason" required placeholder="the person asked (Art. 17)";
+                                input #erase-reason type="text" name="reason" required
+                                    placeholder="the person asked (Art. 17)";
                                 button.danger type="submit" { "Erase" }
                             }
                         }

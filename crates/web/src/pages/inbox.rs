@@ -137,8 +137,10 @@ pub async fn show(
                 }
             }
         }
-        (filters(&view))
-        @if work { (bulk_form(&who, &view)) }
+        div.toolbar {
+            (filters(&view))
+            @if work { (bulk_form(&who, &view)) }
+        }
         section #queue aria-label="Cases" {
             p.meta {
                 @if no_team { "You are not in a team, so there is no team queue. " }

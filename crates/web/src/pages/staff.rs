@@ -49,8 +49,9 @@ async fn render(
         Ok(a) => a,
         Err(e) => return error_page(who, &Refusal::store(e)),
     };
-    let teams: HashMap<i64, String> =
-        store.teams().await.unwrap_or_default().into_iter().map(|t| (t.id, t.name)).collect();
+    let mut teams = store.teams().await.unwrap_or_default();
+    teams.sort_by(|a, b| a.name.cmp(&b.name));
+    let team_name = |id: Option<i64>| id.and_then(|t| teams.iter().find(|x| x.id == t)).map(|t| t.name.as_str());
     let role_select = |id: &str, chosen: &str| -> Markup {
         html! {
             select id=(id) name="role" {
@@ -70,7 +71,7 @@ async fn render(
                     tr {
                         td { (a.name) @if own { " " span.meta { "(you)" } } }
                         td { (a.email) }
-                        td { (a.team_id.and_then(|t| teams.get(&t)).map(String::as_str).unwrap_or("–")) }
+                        td { (team_name(a.team_id).unwrap_or("–")) }
                         td {
                             @if own { (a.role.as_str()) } @else {
                                 form.inline method="post" action={ "/admin/staff/" (a.id) } {
@@ -107,11 +108,12 @@ async fn render(
                     label for="s-email" { "Email" } input #s-email type="email" name="email" required value=(kept.email);
                 }
                 div.row {
-                    label for="s-role" { "Role" } (role_select("s-role", if kept.role.is_empty() { "agent" } else { &kept.role }))
+                    label for="s-role" { "Role" }
+                    (role_select("s-role", if kept.role.is_empty() { "agent" } else { &kept.role }))
                     label for="s-team" { "Team" }
                     select #s-team name="team" {
                         option value="" { "none" }
-                        @for (id, name) in &teams { option value=(id) { (name) } }
+                        @for t in &teams { option value=(t.id) { (t.name) } }
                     }
                     label for="s-password" { "Initial password" }
                     input #s-password type="password" name="password" minlength="10" required autocomplete="new-password";

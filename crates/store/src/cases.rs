@@ -4,6 +4,7 @@
 use firebreak_domain::{
     CaseId, Channel, CustomerId, DisplayName, Email, Identity, Phone, PostalArea, StoredMessage, Timestamp,
     case::{CaseStatus, Priority},
+    judgement::Sentiment,
     sla::ClockKind,
 };
 use serde::Serialize;
@@ -127,6 +128,8 @@ pub struct CaseQuery {
     pub tag: Option<String>,
     /// Only cases with a running clock due before this instant.
     pub due_before: Option<Timestamp>,
+    /// Only cases whose customer's latest message was judged so.
+    pub sentiment: Option<Sentiment>,
     pub sort: CaseSort,
     /// Skip this many (pages are short; an offset is cheap at 50 a page).
     pub offset: u32,

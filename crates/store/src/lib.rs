@@ -17,6 +17,7 @@ mod query;
 mod sqlite;
 mod staff;
 mod stats;
+mod workspace;
 
 use async_trait::async_trait;
 use firebreak_domain::{
@@ -41,6 +42,10 @@ pub use sqlite::TickReport;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use staff::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
 pub use stats::{Histogram, HistogramSnapshot, StoreStats};
+pub use workspace::{
+    CsatSummary, CustomerLinks, CustomerSummary, MergeRecord, PeriodStats, QueueCountQuery, QueueCounts, QueueGroup,
+    SlaAttainment, SupervisorStats,
+};
 
 /// Everything Firebreak keeps, behind one interface.
 #[async_trait]
@@ -231,6 +236,22 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<ReplyDelivery, StoreError>;
     /// Marks attempts cut short by a stop as `unknown`; returns how many.
     async fn recover_replies(&self) -> Result<usize, StoreError>;
+    /// Customers whose id, email, phone, reference on record or handle is
+    /// `q`, who mentioned `q` as an order, account or booking number, or
+    /// whose name starts with `q`; strongest match first, merged customers
+    /// followed to where they went.
+    async fn search_customers(&self, q: String, limit: u32) -> Result<Vec<CustomerSummary>, StoreError>;
+
+    /// The merges into a customer (to undo one) and the open suggestions
+    /// that one of their identities is someone else on record.
+    async fn customer_links(&self, id: CustomerId) -> Result<CustomerLinks, StoreError>;
+
+    /// How many active cases each of a person's inbox queues holds.
+    async fn queue_counts(&self, query: QueueCountQuery) -> Result<QueueCounts, StoreError>;
+
+    /// Queue sizes and ages by team and channel, SLA results, breaches,
+    /// satisfaction and agents' load, as of `now`.
+    async fn supervisor_stats(&self, now: firebreak_domain::Timestamp) -> Result<SupervisorStats, StoreError>;
 
     /// Counters for `/metrics`.
     fn stats(&self) -> StoreStats;

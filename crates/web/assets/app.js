@@ -26,8 +26,9 @@
     });
   }
 
-  // Live updates: a page that names a region in data-live re-reads itself
-  // when the server says something changed, and swaps that region in.
+  // Live updates: a page that names regions in data-live (ids, space
+  // separated) re-reads itself when the server says something changed, and
+  // swaps those regions in.
   const live = body.dataset.live;
   if (live && window.EventSource) {
     let timer = null;
@@ -37,17 +38,18 @@
         .then((r) => (r.ok ? r.text() : Promise.reject(r.status)))
         .then((text) => {
           const doc = new DOMParser().parseFromString(text, "text/html");
-          const fresh = doc.getElementById(live);
-          const old = document.getElementById(live);
-          if (fresh && old) {
-            const selected = current();
+          const selected = current();
+          for (const id of live.split(" ")) {
+            const fresh = doc.getElementById(id);
+            const old = document.getElementById(id);
+            if (!fresh || !old) { continue; }
             const checked = new Set([...old.querySelectorAll("input[type=checkbox]:checked")].map((c) => c.value));
             old.replaceWith(fresh);
             for (const c of fresh.querySelectorAll("input[type=checkbox]")) { c.checked = checked.has(c.value); }
-            select(selected ? rows().findIndex((r) => r.dataset.id === selected.dataset.id) : 0, false);
-            const stamp = document.getElementById("live-status");
-            if (stamp) { stamp.textContent = "Updated " + new Date().toLocaleTimeString(); }
           }
+          select(selected ? Math.max(0, rows().findIndex((r) => r.dataset.id === selected.dataset.id)) : 0, false);
+          const stamp = document.getElementById("live-status");
+          if (stamp) { stamp.textContent = "Updated " + new Date().toLocaleTimeString(); }
         })
         .catch(() => {});
     };
@@ -84,6 +86,12 @@
 
   document.addEventListener("keydown", (e) => {
     const t = e.target;
+    // Ctrl+Enter (or Cmd+Enter) in a text box sends its form.
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && t instanceof HTMLTextAreaElement && t.form) {
+      e.preventDefault();
+      t.form.requestSubmit();
+      return;
+    }
     if (e.ctrlKey || e.metaKey || e.altKey) { return; }
     if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) {
       if (e.key === "Escape") { t.blur(); }

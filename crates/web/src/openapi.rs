@@ -212,6 +212,7 @@ pub fn build() -> Value {
                     query("customer", "Of this customer", json!({ "type": "integer" })),
                     query("tag", "With this tag", json!({ "type": "string" })),
                     query("due_before", "With an SLA clock due before this time", json!({ "type": "string", "format": "date-time" })),
+                    query("sentiment", "The judgement of the customer's latest message", json!({ "type": "string", "enum": ["negative", "neutral", "positive"] })),
                     query("sort", "priority (default), due or updated", json!({ "type": "string", "enum": ["priority", "due", "updated"] })),
                     query("page", "From 1", json!({ "type": "integer", "minimum": 1 })),
                     query("limit", "1 to 500 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 500 }))

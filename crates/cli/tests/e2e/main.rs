@@ -28,11 +28,18 @@ const X_BEARER: &str = "e2e-user-bearer-token";
 
 type XLog = Arc<Mutex<Vec<(String, Value)>>>;
 
-async fn tweets(State(log): State<XLog>, headers: HeaderMap, Json(body): Json<Value>) -> (axum::http::StatusCode, Json<Value>) {
+async fn tweets(
+    State(log): State<XLog>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (axum::http::StatusCode, Json<Value>) {
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut log = log.lock().unwrap();
     log.push((auth, body.clone()));
-    (axum::http::StatusCode::CREATED, Json(json!({ "data": { "id": format!("19555{}", log.len()), "text": body["text"] } })))
+    (
+        axum::http::StatusCode::CREATED,
+        Json(json!({ "data": { "id": format!("19555{}", log.len()), "text": body["text"] } })),
+    )
 }
 
 /// A fake X API on loopback that records every `POST /2/tweets`.
@@ -93,4 +100,159 @@ async fn sign_in(s: &Session, base: &str, email: &str) {
     let pw = s.find("#password").await;
     s.type_into(&pw, "firebreak-demo\u{E007}").await;
     s.wait_for("the inbox after signing in", "return location.pathname === '/inbox'", Duration::from_secs(10)).await;
+}
+
+/// The supervisor chart's count of resolutions measured today (met + missed).
+async fn resolutions_today(s: &Session, base: &str) -> u64 {
+    s.goto(&format!("{base}/supervisor")).await;
+    s.find("svg.chart").await;
+    let v = s
+        .eval(
+            "for (const t of document.querySelectorAll('svg.chart g > title')) {\
+               const x = t.textContent;\
+               if (x.startsWith('Today, resolution: ')) {\
+                 const m = x.match(/(\\d+) met, (\\d+) missed/);\
+                 return m ? Number(m[1]) + Number(m[2]) : 0;\
+               }\
+             }\
+             return 0;",
+        )
+        .await;
+    v.as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_answers_a_live_tweet_in_the_browser() {
+    let Some(driver) = Driver::start().await else { return };
+    let (x_base, x_log) = fake_x().await;
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), &x_base);
+    let base = server.url.clone();
+    let shots = artifacts();
+    let s = driver.session().await;
+
+    // The supervisor's figure before.
+    sign_in(&s, &base, "supervisor@demo.firebreak.example").await;
+    let before = resolutions_today(&s, &base).await;
+    s.find("header.top form button").await;
+    s.eval("document.querySelector('header.top form').requestSubmit(); return true;").await;
+    s.wait_for("the sign-in page", "return location.pathname === '/login'", Duration::from_secs(10)).await;
+
+    // An agent signs in and watches the inbox.
+    sign_in(&s, &base, "agent@demo.firebreak.example").await;
+    s.find("#queue").await;
+    s.wait_for(
+        "the live stream to open",
+        "return !!document.querySelector('#queue tbody, #queue [data-row]')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // A new, angry tweet from someone the records know only by name.
+    let tweet = json!([{
+        "channel": "x",
+        "external_id": "1990000000000000001",
+        "author": { "id": "77001", "handle": "tom_becker", "name": "Tom Becker", "followers": 120 },
+        "text": "Broadband down for two days in SW1A and nobody answers the phone. Disgraceful #fail",
+        "created_at": firebreak_domain::Timestamp::now().to_rfc3339()
+    }]);
+    let resp = reqwest::Client::new()
+        .post(format!("{base}/api/v1/messages"))
+        .bearer_auth(TOKEN)
+        .json(&tweet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    s.wait_for(
+        "the new tweet to appear in the open inbox without a reload",
+        "return document.getElementById('queue').textContent.includes('Broadband down for two days')",
+        Duration::from_secs(10),
+    )
+    .await;
+    s.screenshot(&shots.join("inbox.png")).await;
+
+    // Open it with the keyboard: move to its row, then `o`.
+    for _ in 0..60 {
+        let on_it = s
+            .eval("const r = document.querySelector('[data-row].selected'); return !!r && r.textContent.includes('Broadband down for two days');")
+            .await;
+        if on_it == Value::Bool(true) {
+            break;
+        }
+        s.keys("j").await;
+    }
+    s.keys("o").await;
+    s.wait_for("the case page", "return document.body.dataset.page === 'case'", Duration::from_secs(10)).await;
+    let case_url = s.current_url().await;
+
+    // Confirm the suggested identity (Tom Becker, on record without a handle).
+    let confirm = s.find("form[action^='/proposals/'] button[value=confirm]").await;
+    s.click(&confirm).await;
+    s.wait_for("the confirmation", "return location.search.includes('done=confirmed')", Duration::from_secs(10)).await;
+    assert!(s.text("main").await.contains("The suggested match is confirmed"));
+
+    // Record a promise.
+    let what = s.find("#promise-what").await;
+    s.type_into(&what, "Call Tom back when the line is fixed\u{E007}").await;
+    s.wait_for(
+        "the promise",
+        "return document.body.textContent.includes('Call Tom back when the line is fixed')",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    // Reply in public with the keyboard alone: `r`, the text, Ctrl+Enter.
+    s.eval("document.activeElement && document.activeElement.blur(); return true;").await;
+    s.keys("r").await;
+    s.wait_for(
+        "the reply box to take the focus",
+        "return document.activeElement && document.activeElement.id === 'reply-text'",
+        Duration::from_secs(5),
+    )
+    .await;
+    s.keys("Sorry Tom, an engineer is on the way; we will call you back.").await;
+    s.chord("\u{E009}", "\u{E007}").await;
+    s.wait_for("the reply to be queued", "return location.search.includes('sent=1')", Duration::from_secs(10)).await;
+
+    // The fake X API gets exactly one correct POST /2/tweets.
+    let started = std::time::Instant::now();
+    while x_log.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(15) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = x_log.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "exactly one tweet: {sent:?}");
+    assert_eq!(sent[0].0, format!("Bearer {X_BEARER}"));
+    assert_eq!(
+        sent[0].1,
+        json!({ "text": "Sorry Tom, an engineer is on the way; we will call you back.",
+                "reply": { "in_reply_to_tweet_id": "1990000000000000001" } })
+    );
+    s.goto(&case_url).await;
+    s.wait_for(
+        "the delivery to show as sent",
+        "return !!document.querySelector('#deliveries li[data-status=sent]')",
+        Duration::from_secs(10),
+    )
+    .await;
+    s.screenshot(&shots.join("case.png")).await;
+
+    // Resolve with `e`; the supervisor's view counts it.
+    s.eval("document.activeElement && document.activeElement.blur(); return true;").await;
+    s.keys("e").await;
+    s.wait_for(
+        "the case to be resolved",
+        "return document.body.textContent.includes('resolved')",
+        Duration::from_secs(10),
+    )
+    .await;
+    s.eval("document.querySelector('header.top form').requestSubmit(); return true;").await;
+    s.wait_for("the sign-in page", "return location.pathname === '/login'", Duration::from_secs(10)).await;
+    sign_in(&s, &base, "supervisor@demo.firebreak.example").await;
+    let after = resolutions_today(&s, &base).await;
+    assert_eq!(after, before + 1, "the supervisor's view counts the resolution");
+    s.screenshot(&shots.join("supervisor.png")).await;
+    s.close().await;
+    drop(server);
 }

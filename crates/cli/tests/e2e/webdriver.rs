@@ -12,7 +12,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 /// The key WebDriver names an element reference with.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Where Debian puts the browser and its driver, unless the environment says.
 fn program(var: &str, default: &str) -> Option<String> {
@@ -44,7 +44,9 @@ impl Driver {
             if std::env::var("FIREBREAK_E2E_REQUIRED").is_ok_and(|v| v == "1") {
                 panic!("FIREBREAK_E2E_REQUIRED is set but chromium or chromedriver is missing");
             }
-            eprintln!("skipping the browser test: chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+            eprintln!(
+                "skipping the browser test: chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+            );
             return None;
         };
         let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
@@ -80,7 +82,8 @@ impl Driver {
                          "--window-size=1366,768", "--no-first-run", "--disable-extensions"]
             }
         } } });
-        let v: Value = client.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
+        let v: Value =
+            client.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
         let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_owned();
         Session { client, url: format!("{}/session/{id}", self.base) }
     }
@@ -151,7 +154,11 @@ impl Session {
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         let Some(e) = self.find_within(css, Duration::from_secs(2)).await else { return String::new() };
-        self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await.as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, &format!("/element/{}/text", e.0), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Types into an element (which takes the focus).
@@ -172,6 +179,19 @@ impl Session {
             actions.push(json!({ "type": "keyDown", "value": k.to_string() }));
             actions.push(json!({ "type": "keyUp", "value": k.to_string() }));
         }
+        let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
+        self.call(reqwest::Method::POST, "/actions", Some(body)).await;
+        self.call(reqwest::Method::DELETE, "/actions", None).await;
+    }
+
+    /// Presses `key` while holding `modifier` (`\u{E009}` is Control).
+    pub async fn chord(&self, modifier: &str, key: &str) {
+        let actions = json!([
+            { "type": "keyDown", "value": modifier },
+            { "type": "keyDown", "value": key },
+            { "type": "keyUp", "value": key },
+            { "type": "keyUp", "value": modifier }
+        ]);
         let body = json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] });
         self.call(reqwest::Method::POST, "/actions", Some(body)).await;
         self.call(reqwest::Method::DELETE, "/actions", None).await;

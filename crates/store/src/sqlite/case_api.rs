@@ -142,6 +142,15 @@ pub fn cases(conn: &Connection, q: &CaseQuery) -> Result<CasePage, StoreError> {
     if let Some(t) = q.due_before {
         arg(&mut sql, " AND c.due_at < ?", Box::new(t.unix_millis()));
     }
+    if let Some(s) = q.sentiment {
+        // The customer's latest message on the case, through messages_by_case.
+        arg(
+            &mut sql,
+            " AND (SELECT m.sentiment FROM messages m WHERE m.case_id = c.id AND m.direction = 'in' \
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) = ?",
+            Box::new(s.as_str()),
+        );
+    }
     sql.push_str(match q.sort {
         CaseSort::Priority => " ORDER BY c.priority, c.due_sort, c.id",
         CaseSort::Due => " ORDER BY c.due_sort, c.priority, c.id",

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_queue", include_str!("../../migrations/0007_queue.sql")),
     ("0008_staff", include_str!("../../migrations/0008_staff.sql")),
     ("0009_outbound", include_str!("../../migrations/0009_outbound.sql")),
+    ("0010_dashboards", include_str!("../../migrations/0010_dashboards.sql")),
 ];
 
 /// The schema version this build expects.

@@ -11,6 +11,8 @@
 mod admin;
 mod case_api;
 mod cases;
+mod customer_search;
+mod dashboards;
 mod merges;
 mod migrations;
 mod outbound;
@@ -46,6 +48,7 @@ use crate::{
     StoreStats, Team, stats::StatsInner,
 };
 use crate::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
+use crate::{CustomerLinks, CustomerSummary, QueueCountQuery, QueueCounts, SupervisorStats};
 use crate::{NewOutbound, OutboundJob, ReplyDelivery};
 use firebreak_domain::staff::{Role, StaffAccount};
 
@@ -532,6 +535,22 @@ impl Store for SqliteStore {
 
     async fn recover_replies(&self) -> Result<usize, StoreError> {
         self.writer.run(|c, _, now| outbound::recover(c, now)).await
+    }
+
+    async fn search_customers(&self, q: String, limit: u32) -> Result<Vec<CustomerSummary>, StoreError> {
+        self.read(move |c| customer_search::search(c, &q, limit)).await
+    }
+
+    async fn customer_links(&self, id: CustomerId) -> Result<CustomerLinks, StoreError> {
+        self.read(move |c| customer_search::links(c, id.0)).await
+    }
+
+    async fn queue_counts(&self, query: QueueCountQuery) -> Result<QueueCounts, StoreError> {
+        self.read(move |c| dashboards::queue_counts(c, &query)).await
+    }
+
+    async fn supervisor_stats(&self, now: firebreak_domain::Timestamp) -> Result<SupervisorStats, StoreError> {
+        self.read(move |c| dashboards::supervisor_stats(c, now)).await
     }
 
     fn stats(&self) -> StoreStats {

@@ -13,6 +13,7 @@ use firebreak_channels::outbound::Visibility;
 use firebreak_domain::{
     CaseId, CustomerId, Timestamp,
     case::{CaseStatus, Priority},
+    judgement::Sentiment,
 };
 use firebreak_engine::outbound::ReplyRequest;
 use firebreak_store::{
@@ -46,7 +47,8 @@ pub fn case_id(s: &str) -> Result<CaseId, Problem> {
 
 /// `GET /api/v1/cases`: a queue. `status` (comma-separated; default the
 /// active ones), `priority`, `agent`, `team`, `unassigned=true`, `channel`,
-/// `customer`, `tag`, `due_before` (RFC 3339), `sort=priority|due|updated`,
+/// `customer`, `tag`, `due_before` (RFC 3339), `sentiment` (of the customer's
+/// latest message), `sort=priority|due|updated`,
 /// `page` (from 1), `limit` (default 50).
 pub async fn list(
     State(state): State<AppState>,
@@ -64,6 +66,7 @@ pub async fn list(
             "customer",
             "tag",
             "due_before",
+            "sentiment",
             "sort",
             "page",
             "limit",
@@ -99,6 +102,13 @@ pub async fn list(
         customer_id: int("customer")?.map(CustomerId),
         tag: p.str("tag").map(|t| t.to_lowercase()),
         due_before: p.time("due_before")?,
+        sentiment: p
+            .str("sentiment")
+            .map(|s| {
+                Sentiment::parse(s)
+                    .ok_or_else(|| invalid("sentiment", "invalid_sentiment", "Use negative, neutral or positive."))
+            })
+            .transpose()?,
         sort: match p.str("sort") {
             None | Some("priority") => CaseSort::Priority,
             Some("due") => CaseSort::Due,

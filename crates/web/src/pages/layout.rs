@@ -1,8 +1,8 @@
 //! The frame of every page: the header with the navigation and the signed-in
 //! person, the style sheet and the script, and the small pieces pages share
-//! (the CSRF field, flash messages, a message's channel and judgement).
+//! (the CSRF field, a message's channel and judgement, times and durations).
 
-use firebreak_domain::{StoredMessage, staff::Role};
+use firebreak_domain::{StoredMessage, Timestamp, staff::Role};
 use maud::{DOCTYPE, Markup, html};
 
 use crate::auth::{CSRF_FIELD, Principal};
@@ -62,7 +62,7 @@ pub fn page(who: Option<&Principal>, f: Frame<'_>, body: Markup) -> Markup {
                 div #keys hidden {
                     strong { "Keys" } br;
                     kbd { "j" } " / " kbd { "k" } " next / previous · " kbd { "o" } " open · " kbd { "x" } " select" br;
-                    kbd { "r" } " reply · " kbd { "e" } " resolve · " kbd { "a" } " assign to me · " kbd { "/" } " search"
+                    kbd { "r" } " reply · " kbd { "e" } " resolve · " kbd { "a" } " assign to me · " kbd { "/" } " search · " kbd { "Ctrl" } "+" kbd { "Enter" } " send"
                 }
             }
         }
@@ -80,7 +80,11 @@ pub fn message_meta(m: &StoredMessage) -> Markup {
     html! {
         div.meta {
             span.chan { (m.message.channel.as_str()) } " "
-            strong { @if let Some(h) = &a.handle { "@" (h.as_str()) } @else { (a.id.as_str()) } }
+            strong {
+                @if let Some(h) = &a.handle { "@" (h.as_str()) }
+                @else if let Some(n) = &a.name { (n.as_str()) }
+                @else { (a.id.as_str()) }
+            }
             " · " time datetime=(m.message.created_at.to_rfc3339()) { (short_time(m.message.created_at)) }
             @if let Some(j) = &m.triage {
                 " · " span class=(j.sentiment.as_str()) { (j.sentiment.as_str()) }
@@ -92,7 +96,70 @@ pub fn message_meta(m: &StoredMessage) -> Markup {
 }
 
 /// `2026-11-20 07:42` (UTC).
-pub fn short_time(t: firebreak_domain::Timestamp) -> String {
+pub fn short_time(t: Timestamp) -> String {
     let s = t.to_rfc3339();
     s.get(..16).map(|x| x.replace('T', " ")).unwrap_or(s)
+}
+
+/// A length of time as people say it: `40 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
+pub fn duration(ms: i64) -> String {
+    let ms = ms.abs();
+    let min = ms / 60_000;
+    if ms < 60_000 {
+        format!("{} s", ms / 1000)
+    } else if min < 60 {
+        format!("{min} min")
+    } else if min < 48 * 60 {
+        match min % 60 {
+            0 => format!("{} h", min / 60),
+            m => format!("{} h {m} min", min / 60),
+        }
+    } else {
+        match (min / 60) % 24 {
+            0 => format!("{} d", min / (24 * 60)),
+            h => format!("{} d {h} h", min / (24 * 60)),
+        }
+    }
+}
+
+/// How soon a target falls due: `due in 12 min`, or `late 5 min` (class
+/// `breach`), marked `soon` in its last half hour.
+pub fn due_label(due: Timestamp, now: Timestamp) -> Markup {
+    let left = due.unix_millis() - now.unix_millis();
+    html! {
+        time datetime=(due.to_rfc3339()) title=(short_time(due)) {
+            @if left < 0 { span.breach { "late " (duration(left)) } }
+            @else if left <= 30 * 60_000 { span.soon { "due in " (duration(left)) } }
+            @else { "due in " (duration(left)) }
+        }
+    }
+}
+
+/// A time, with how long ago it was.
+pub fn ago(t: Timestamp, now: Timestamp) -> Markup {
+    html! { time datetime=(t.to_rfc3339()) title=(short_time(t)) { (duration(now.unix_millis() - t.unix_millis())) " ago" } }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(40_000), "40 s");
+        assert_eq!(duration(-12 * 60_000), "12 min");
+        assert_eq!(duration(185 * 60_000), "3 h 5 min");
+        assert_eq!(duration(120 * 60_000), "2 h");
+        assert_eq!(duration((52 * 60 + 7) * 60_000), "2 d 4 h");
+    }
+
+    #[test]
+    fn late_targets_are_marked() {
+        let now = Timestamp::parse_rfc3339("2026-11-20T08:00:00Z").unwrap();
+        let late = due_label(now.plus_millis(-5 * 60_000), now).into_string();
+        assert!(late.contains("class=\"breach\"") && late.contains("late 5 min"), "{late}");
+        let soon = due_label(now.plus_millis(12 * 60_000), now).into_string();
+        assert!(soon.contains("class=\"soon\"") && soon.contains("due in 12 min"), "{soon}");
+        assert!(!due_label(now.plus_millis(3_600_000), now).into_string().contains("class"));
+    }
 }

@@ -32,12 +32,25 @@ const LOGIN_COOKIE: &str = "firebreak_login";
 #[derive(Deserialize, Default)]
 pub struct NextParam {
     next: Option<String>,
+    /// `password` after a password change (which signs everyone out).
+    notice: Option<String>,
 }
 
 fn form_page(state: &AppState, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    form_page_with(state, next, error, None, status)
+}
+
+fn form_page_with(
+    state: &AppState,
+    next: &str,
+    error: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let token = random_token(24).unwrap_or_default();
     let body = html! {
         h2 { "Sign in" }
+        @if notice == Some("password") { p.flash role="status" { "Your password is changed. Sign in with the new one." } }
         @if let Some(e) = &error { p.error role="alert" { (e) } }
         form.stack method="post" action="/login" {
             input type="hidden" name="_csrf" value=(token);
@@ -63,7 +76,7 @@ pub async fn form(State(state): State<AppState>, who: Option<Extension<Principal
     if who.is_some() {
         return axum::response::Redirect::to(&next).into_response();
     }
-    form_page(&state, &next, None, StatusCode::OK)
+    form_page_with(&state, &next, None, q.notice.as_deref(), StatusCode::OK)
 }
 
 #[derive(Deserialize)]

@@ -2,9 +2,21 @@
 //! rendered on the server and works without script; `assets/app.js` adds
 //! keyboard shortcuts, live updates and kept drafts.
 
+pub mod account;
 pub mod assets;
+pub mod case;
+pub mod case_actions;
+mod case_side;
+mod charts;
+mod customer_panel;
+pub mod customers;
+mod forms;
+pub mod inbox;
 pub mod layout;
 pub mod login;
+pub mod reply;
+pub mod staff;
+pub mod supervisor;
 
 use std::collections::HashMap;
 

@@ -8,12 +8,12 @@ use firebreak_domain::{
     Clock,
     staff::{Role, Scope},
 };
-use reqwest::{Method, StatusCode, redirect::Policy};
+use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use firebreak_store::Store;
 
-use crate::helpers::{PASSWORD, TestApp, problem, spawn_app};
+use crate::helpers::{Browser, PASSWORD, TestApp, hidden, no_redirects, problem, spawn_app};
 
 /// What the test expects of each route, written here independently of the
 /// router's own table: the lowest role that may call it, or `None` for
@@ -81,12 +81,33 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/logout", Some(Analyst)),
         ("GET", "/", Some(Analyst)),
         ("GET", "/messages", Some(Analyst)),
+        ("GET", "/inbox", Some(Analyst)),
+        ("POST", "/inbox/bulk", Some(Agent)),
+        ("GET", "/cases/{id}", Some(Analyst)),
+        ("POST", "/cases/{id}/status", Some(Agent)),
+        ("POST", "/cases/{id}/assign", Some(Agent)),
+        ("POST", "/cases/{id}/tags", Some(Agent)),
+        ("POST", "/cases/{id}/notes", Some(Agent)),
+        ("POST", "/cases/{id}/promises", Some(Agent)),
+        ("POST", "/cases/{id}/reply", Some(Agent)),
+        ("POST", "/promises/{id}/settle", Some(Agent)),
+        ("POST", "/proposals/{id}/decide", Some(Agent)),
+        ("GET", "/customers", Some(Analyst)),
+        ("GET", "/customers/{id}", Some(Analyst)),
+        ("POST", "/customers/{id}/merge", Some(Agent)),
+        ("POST", "/merges/{id}/undo", Some(Agent)),
+        ("GET", "/customers/{id}/export.json", Some(Admin)),
+        ("POST", "/customers/{id}/erase", Some(Admin)),
+        ("GET", "/supervisor", Some(Analyst)),
+        ("GET", "/account", Some(Analyst)),
+        ("POST", "/account/password", Some(Analyst)),
+        ("POST", "/account/tokens", Some(Analyst)),
+        ("POST", "/account/tokens/{id}/revoke", Some(Analyst)),
+        ("GET", "/admin/staff", Some(Admin)),
+        ("POST", "/admin/staff", Some(Admin)),
+        ("POST", "/admin/staff/{id}", Some(Admin)),
     ];
     rows.iter().map(|(m, p, r)| ((*m, *p), *r)).collect()
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder().redirect(Policy::none()).build().unwrap()
 }
 
 /// A token with every scope for a new account of `role`.
@@ -220,85 +241,6 @@ async fn a_tokens_scopes_narrow_its_owners_role() {
     // A malformed token is refused the same way.
     let junk = client.get(format!("{}/api/v1/cases", app.url)).bearer_auth("fbt_nonsense").send().await.unwrap();
     problem(junk, 401, "unauthorized").await;
-}
-
-/// A browser: the cookies it holds.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser { client: no_redirects(), base: app.url.clone(), cookies: HashMap::new() }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    fn keep(&mut self, resp: &reqwest::Response) {
-        for v in resp.headers().get_all("set-cookie") {
-            let v = v.to_str().unwrap();
-            let (kv, _) = v.split_once(';').unwrap_or((v, ""));
-            let (k, val) = kv.split_once('=').unwrap();
-            if val.is_empty() || v.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), val.to_owned());
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> reqwest::Response {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep(&resp);
-        resp
-    }
-
-    async fn post_form(&mut self, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("accept", "text/html")
-            .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(serde_urlencoded::to_string(form).unwrap());
-        if let Some(o) = origin {
-            req = req.header("origin", o);
-        }
-        let resp = req.send().await.unwrap();
-        self.keep(&resp);
-        resp
-    }
-
-    async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
-        let page = self.get("/login").await.text().await.unwrap();
-        let csrf = hidden(&page, "_csrf");
-        let origin = self.base.clone();
-        self.post_form(
-            "/login",
-            &[("email", email), ("password", password), ("_csrf", &csrf), ("next", "/messages")],
-            Some(&origin),
-        )
-        .await
-    }
-}
-
-/// The value of a hidden input in a page.
-fn hidden(page: &str, name: &str) -> String {
-    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no {name} in {page}"));
-    let rest = &page[at..];
-    let v = &rest[rest.find("value=\"").unwrap() + 7..];
-    v[..v.find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]

@@ -1,7 +1,10 @@
 //! `spawn_app`: the real router, store and engine on 127.0.0.1:0 with a
 //! fresh data directory.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use firebreak_channels::outbound::{Delivered, OutboundReply, ReplyTransport, SendError, Visibility, route};
 use firebreak_domain::{Channel, ExternalId};
@@ -152,4 +155,88 @@ pub async fn problem(resp: reqwest::Response, status: u16, code: &str) -> Value 
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A browser: the cookies it holds.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Browser {
+        Browser { client: no_redirects(), base: app.url.clone(), cookies: HashMap::new() }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn keep(&mut self, resp: &reqwest::Response) {
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (kv, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            if val.is_empty() || v.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), val.to_owned());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> reqwest::Response {
+        let resp = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&resp);
+        resp
+    }
+
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, &str)], origin: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("accept", "text/html")
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap());
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let resp = req.send().await.unwrap();
+        self.keep(&resp);
+        resp
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/login").await.text().await.unwrap();
+        let csrf = hidden(&page, "_csrf");
+        let origin = self.base.clone();
+        self.post_form(
+            "/login",
+            &[("email", email), ("password", password), ("_csrf", &csrf), ("next", "/messages")],
+            Some(&origin),
+        )
+        .await
+    }
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let at = page.find(&format!("name=\"{name}\"")).unwrap_or_else(|| panic!("no {name} in {page}"));
+    let rest = &page[at..];
+    let v = &rest[rest.find("value=\"").unwrap() + 7..];
+    v[..v.find('"').unwrap()].to_owned()
 }

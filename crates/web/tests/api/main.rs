@@ -8,6 +8,7 @@ mod helpers;
 mod ingest;
 mod matching;
 mod ops;
+mod pages;
 mod privacy;
 mod read;
 mod replay;

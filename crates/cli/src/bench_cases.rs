@@ -74,6 +74,59 @@ fn report(name: &str, mut http: Vec<f64>, mut direct: Vec<f64>) {
     );
 }
 
+fn report_pages(name: &str, mut page: Vec<f64>, mut json: Vec<f64>) {
+    page.sort_by(|a, b| a.total_cmp(b));
+    json.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "  {name:<28} HTML p50 {:>6.2} ms  p99 {:>6.2} ms   | its JSON p50 {:>6.2} ms  p99 {:>6.2} ms",
+        percentile(&page, 0.5),
+        percentile(&page, 0.99),
+        percentile(&json, 0.5),
+        percentile(&json, 0.99)
+    );
+}
+
+/// How soon an open inbox hears of a new message: from the POST to the
+/// event on the stream the page listens to, and to the page's re-read of
+/// itself done (the page waits 250 ms to gather events first).
+async fn live_updates(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
+    let mut stream = client.get(format!("{url}/api/v1/events")).header("accept", "text/event-stream").send().await?;
+    let (mut heard, mut shown) = (Vec::new(), Vec::new());
+    for i in 0..30 {
+        let body = serde_json::json!([{
+            "channel": "x",
+            "external_id": format!("live-{}-{i}", std::process::id()),
+            "author": { "id": format!("live-author-{i}"), "handle": format!("live_{i}") },
+            "text": "my broadband is down again, third time this week",
+            "created_at": firebreak_domain::Timestamp::now().to_rfc3339()
+        }]);
+        let started = Instant::now();
+        client.post(format!("{url}/api/v1/messages")).json(&body).send().await?.error_for_status()?;
+        loop {
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk())
+                .await
+                .context("no event within 5 s of the ingest")??
+                .context("the event stream ended")?;
+            if String::from_utf8_lossy(&chunk).contains("event: case.") {
+                break;
+            }
+        }
+        heard.push(started.elapsed().as_secs_f64() * 1000.0);
+        client.get(format!("{url}/inbox")).header("accept", "text/html").send().await?.bytes().await?;
+        shown.push(started.elapsed().as_secs_f64() * 1000.0 + 250.0);
+    }
+    heard.sort_by(|a, b| a.total_cmp(b));
+    shown.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "  live update                  event p50 {:>6.1} ms  max {:>6.1} ms   | page re-read done p50 {:>6.1} ms  max {:>6.1} ms",
+        percentile(&heard, 0.5),
+        heard.last().copied().unwrap_or(0.0),
+        percentile(&shown, 0.5),
+        shown.last().copied().unwrap_or(0.0)
+    );
+    Ok(())
+}
+
 pub async fn run(b: CasesBench) -> anyhow::Result<()> {
     let scratch;
     let dir = match &b.data {
@@ -203,6 +256,48 @@ pub async fn run(b: CasesBench) -> anyhow::Result<()> {
         timed(&mut direct, started, c);
     }
     report("customer 360", http, direct);
+
+    // The agent's pages: server time for the whole HTML, against the JSON
+    // of the same data (the API above) as the baseline.
+    let (mut pages, mut json) = (Vec::new(), Vec::new());
+    let inbox_queues = ["all", "unassigned", "urgent", "breaching", "all&channel=x", "all&sentiment=negative"];
+    for i in 0..b.requests {
+        let page = 1 + rng.below(20);
+        let q = inbox_queues[i % inbox_queues.len()];
+        let started = Instant::now();
+        let body = client
+            .get(format!("{url}/inbox?queue={q}&page={page}"))
+            .header("accept", "text/html")
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        timed(&mut pages, started, body);
+        let started = Instant::now();
+        let body = client.get(format!("{url}/api/v1/cases?limit=50&page={page}")).send().await?.bytes().await?;
+        timed(&mut json, started, body);
+    }
+    report_pages("inbox page (50 a page)", pages, json);
+    let (mut pages, mut json) = (Vec::new(), Vec::new());
+    for _ in 0..b.requests {
+        let id = 1 + rng.below(max_case);
+        let started = Instant::now();
+        let body = client
+            .get(format!("{url}/cases/{id}"))
+            .header("accept", "text/html")
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        timed(&mut pages, started, body);
+        let started = Instant::now();
+        let body = client.get(format!("{url}/api/v1/cases/{id}")).send().await?.bytes().await?;
+        timed(&mut json, started, body);
+    }
+    report_pages("case page", pages, json);
+    live_updates(&client, &url).await?;
     server.abort();
     store.close().await.context("closing the store")?;
     Ok(())

@@ -43,8 +43,8 @@ pub use sqlite::{SqliteOptions, SqliteStore};
 pub use staff::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
 pub use stats::{Histogram, HistogramSnapshot, StoreStats};
 pub use workspace::{
-    CsatSummary, CustomerLinks, CustomerSummary, MergeRecord, PeriodStats, QueueCountQuery, QueueCounts, QueueGroup,
-    SlaAttainment, SupervisorStats,
+    CsatSummary, CustomerLinks, CustomerSummary, MergeRecord, PeriodStats, QUEUE_COUNT_CAP, QueueCountQuery,
+    QueueCounts, QueueGroup, SlaAttainment, SupervisorStats,
 };
 
 /// Everything Firebreak keeps, behind one interface.

@@ -60,7 +60,11 @@ pub struct QueueCountQuery {
     pub due_before: Timestamp,
 }
 
-/// How many active cases each queue holds.
+/// Queue sizes are counted up to this many; a count equal to it means at least.
+pub const QUEUE_COUNT_CAP: u64 = 1000;
+
+/// How many active cases each queue holds, each counted up to
+/// [`QUEUE_COUNT_CAP`].
 #[derive(Debug, Clone, Copy, Serialize, Default, PartialEq, Eq)]
 pub struct QueueCounts {
     pub all: u64,

@@ -1,9 +1,10 @@
 //! The agent's story in a real browser (headless Chromium through
 //! chromedriver), against the real binary: sign in as an agent, watch a new
 //! negative tweet arrive live in the inbox, open it, confirm the suggested
-//! identity, record a promise, reply in public with the keyboard alone, and
-//! check that the fake X API on loopback got exactly one correct
-//! `POST /2/tweets`; then resolve, and the supervisor view counts it.
+//! identity, record a promise, reply in public with the keyboard alone (the
+//! session expires on the way: the sign-in page keeps the draft), and check
+//! that the fake X API on loopback got exactly one correct `POST /2/tweets`;
+//! then resolve, and the supervisor view counts it.
 //! Screenshots of the inbox and the case go to `FIREBREAK_E2E_ARTIFACTS`
 //! (default `target/e2e-artifacts`). Skips, saying so, when Chromium is not
 //! installed, unless `FIREBREAK_E2E_REQUIRED=1` (as in CI).
@@ -95,11 +96,17 @@ fn artifacts() -> PathBuf {
 
 async fn sign_in(s: &Session, base: &str, email: &str) {
     s.goto(&format!("{base}/login")).await;
+    fill_sign_in(s, email, "/inbox").await;
+}
+
+/// Fills in the sign-in form on the page at hand and waits to land on `to`.
+async fn fill_sign_in(s: &Session, email: &str, to: &str) {
     let email_box = s.find("#email").await;
     s.type_into(&email_box, email).await;
     let pw = s.find("#password").await;
     s.type_into(&pw, "firebreak-demo\u{E007}").await;
-    s.wait_for("the inbox after signing in", "return location.pathname === '/inbox'", Duration::from_secs(10)).await;
+    let script = format!("return location.pathname === '{to}'");
+    s.wait_for(&format!("{to} after signing in"), &script, Duration::from_secs(10)).await;
 }
 
 /// The supervisor chart's count of resolutions measured today (met + missed).
@@ -203,15 +210,25 @@ async fn an_agent_answers_a_live_tweet_in_the_browser() {
     .await;
 
     // Reply in public with the keyboard alone: `r`, the text, Ctrl+Enter.
+    // The session has expired meanwhile: sending lands on the sign-in page,
+    // and after signing in the case comes back with the draft kept.
+    let reply_text = "Sorry Tom, an engineer is on the way; we will call you back.";
+    let case_path = s.eval("return location.pathname").await.as_str().unwrap_or_default().to_owned();
+    let focus_reply = "return document.activeElement && document.activeElement.id === 'reply-text'";
     s.eval("document.activeElement && document.activeElement.blur(); return true;").await;
     s.keys("r").await;
-    s.wait_for(
-        "the reply box to take the focus",
-        "return document.activeElement && document.activeElement.id === 'reply-text'",
-        Duration::from_secs(5),
-    )
-    .await;
-    s.keys("Sorry Tom, an engineer is on the way; we will call you back.").await;
+    s.wait_for("the reply box to take the focus", focus_reply, Duration::from_secs(5)).await;
+    s.keys(reply_text).await;
+    s.delete_cookie("firebreak_session").await;
+    s.chord("\u{E009}", "\u{E007}").await;
+    s.wait_for("the sign-in page", "return location.pathname === '/login'", Duration::from_secs(10)).await;
+    fill_sign_in(&s, "agent@demo.firebreak.example", &case_path).await;
+    let kept = s.eval("return document.getElementById('reply-text').value").await;
+    assert_eq!(kept, Value::String(reply_text.to_owned()), "the draft survived the expired session");
+    assert!(x_log.lock().unwrap().is_empty(), "nothing went out without a session");
+    s.eval("document.activeElement && document.activeElement.blur(); return true;").await;
+    s.keys("r").await;
+    s.wait_for("the reply box to take the focus", focus_reply, Duration::from_secs(5)).await;
     s.chord("\u{E009}", "\u{E007}").await;
     s.wait_for("the reply to be queued", "return location.search.includes('sent=1')", Duration::from_secs(10)).await;
 
@@ -224,11 +241,7 @@ async fn an_agent_answers_a_live_tweet_in_the_browser() {
     let sent = x_log.lock().unwrap().clone();
     assert_eq!(sent.len(), 1, "exactly one tweet: {sent:?}");
     assert_eq!(sent[0].0, format!("Bearer {X_BEARER}"));
-    assert_eq!(
-        sent[0].1,
-        json!({ "text": "Sorry Tom, an engineer is on the way; we will call you back.",
-                "reply": { "in_reply_to_tweet_id": "1990000000000000001" } })
-    );
+    assert_eq!(sent[0].1, json!({ "text": reply_text, "reply": { "in_reply_to_tweet_id": "1990000000000000001" } }));
     s.goto(&case_url).await;
     s.wait_for(
         "the delivery to show as sent",

@@ -197,6 +197,11 @@ impl Session {
         self.call(reqwest::Method::DELETE, "/actions", None).await;
     }
 
+    /// Forgets a cookie, as a browser does when it expires.
+    pub async fn delete_cookie(&self, name: &str) {
+        self.call(reqwest::Method::DELETE, &format!("/cookie/{name}"), None).await;
+    }
+
     /// Runs a script in the page and returns its value (for reading state).
     pub async fn eval(&self, script: &str) -> Value {
         self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] }))).await

@@ -12,7 +12,8 @@ use rusqlite::{Connection, params};
 
 use super::admin;
 use crate::{
-    CsatSummary, PeriodStats, QueueCountQuery, QueueCounts, QueueGroup, SlaAttainment, StoreError, SupervisorStats,
+    CsatSummary, PeriodStats, QUEUE_COUNT_CAP, QueueCountQuery, QueueCounts, QueueGroup, SlaAttainment, StoreError,
+    SupervisorStats,
 };
 
 const DAY: i64 = 86_400_000;
@@ -28,25 +29,26 @@ fn count(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<u64, 
     Ok(n.max(0) as u64)
 }
 
-/// The size of each queue of the inbox for one person.
+/// The size of each queue of the inbox for one person, each counted up to
+/// [`QUEUE_COUNT_CAP`] (a count that reaches it means "at least"): counting
+/// every one of a hundred thousand open cases on each page view would cost
+/// more than the page, and past a thousand the number tells an agent nothing.
 pub fn queue_counts(conn: &Connection, q: &QueueCountQuery) -> Result<QueueCounts, StoreError> {
     let active = "status IN ('new', 'open', 'pending')";
+    let capped =
+        |filter: &str| format!("SELECT count(*) FROM (SELECT 1 FROM cases WHERE {filter} LIMIT {QUEUE_COUNT_CAP})");
     Ok(QueueCounts {
-        all: count(conn, "SELECT count(*) FROM cases WHERE active = 1", [])?,
-        mine: count(conn, &format!("SELECT count(*) FROM cases WHERE agent_id = ?1 AND {active}"), [q.agent_id])?,
-        unassigned: count(conn, &format!("SELECT count(*) FROM cases WHERE agent_id IS NULL AND {active}"), [])?,
+        all: count(conn, &capped("active = 1"), [])?,
+        mine: count(conn, &capped(&format!("agent_id = ?1 AND {active}")), [q.agent_id])?,
+        unassigned: count(conn, &capped(&format!("agent_id IS NULL AND {active}")), [])?,
         team: match q.team_id {
-            Some(t) => Some(count(conn, &format!("SELECT count(*) FROM cases WHERE team_id = ?1 AND {active}"), [t])?),
+            Some(t) => Some(count(conn, &capped(&format!("team_id = ?1 AND {active}")), [t])?),
             None => None,
         },
-        breaching: count(
-            conn,
-            "SELECT count(*) FROM cases WHERE active = 1 AND due_sort < ?1",
-            [q.due_before.unix_millis()],
-        )?,
+        breaching: count(conn, &capped("active = 1 AND due_sort < ?1"), [q.due_before.unix_millis()])?,
         urgent: count(
             conn,
-            "SELECT count(*) FROM cases WHERE active = 1 AND priority = ?1",
+            &capped("active = 1 AND priority = ?1"),
             [firebreak_domain::case::Priority::Urgent.rank()],
         )?,
     })

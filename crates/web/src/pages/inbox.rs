@@ -12,7 +12,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use firebreak_domain::{CaseId, Channel, case::CaseStatus, judgement::Sentiment};
-use firebreak_store::{CasePage, CaseQuery, CaseUpdate, CaseView, QueueCountQuery, QueueCounts};
+use firebreak_store::{CasePage, CaseQuery, CaseUpdate, CaseView, QUEUE_COUNT_CAP, QueueCountQuery, QueueCounts};
 use maud::{Markup, html};
 
 use super::{
@@ -131,9 +131,9 @@ pub async fn show(
             @for (key, label) in QUEUES {
                 @let n = count_of(&counts, key);
                 @if key == view.queue {
-                    a href=(view.url(key, 1)) aria-current="page" { (label) @if let Some(n) = n { " " span.count { (n) } } }
+                    a href=(view.url(key, 1)) aria-current="page" { (label) @if let Some(n) = n { " " span.count { (shown_count(n)) } } }
                 } @else {
-                    a href=(view.url(key, 1)) { (label) @if let Some(n) = n { " " span.count { (n) } } }
+                    a href=(view.url(key, 1)) { (label) @if let Some(n) = n { " " span.count { (shown_count(n)) } } }
                 }
             }
         }
@@ -167,6 +167,11 @@ pub async fn show(
     let frame =
         Frame { title: "Inbox", nav: "inbox", live: Some("queue queue-counts"), kind: "inbox", ..Default::default() };
     page(Some(&who), frame, body).into_response()
+}
+
+/// A queue's size, or `999+` when it reached the cap of the count.
+fn shown_count(n: u64) -> String {
+    if n >= QUEUE_COUNT_CAP { format!("{}+", QUEUE_COUNT_CAP - 1) } else { n.to_string() }
 }
 
 fn count_of(c: &QueueCounts, key: &str) -> Option<u64> {

@@ -391,3 +391,44 @@ async fn a_password_change_or_a_disable_revokes_sessions_and_tokens() {
         "a disabled account cannot sign in"
     );
 }
+
+#[tokio::test]
+async fn every_state_changing_route_refuses_a_session_without_the_csrf_token_or_from_another_site() {
+    let app = spawn_app().await;
+    app.engine.add_staff("csrf-admin@x.test", "Admin", Role::Admin, None, PASSWORD).await.unwrap();
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login("csrf-admin@x.test", PASSWORD).await.status(), 303);
+    let page = b.get("/messages").await.text().await.unwrap();
+    let csrf = hidden(&page, "_csrf");
+    let mut checked = 0;
+    for r in firebreak_web::route_table() {
+        if r.method == Method::GET || r.access == firebreak_web::Access::Public {
+            continue;
+        }
+        let url = format!("{}{}", app.url, r.path.replace("{id}", "999999").replace("{name}", "n"));
+        let send = |token: Option<&str>, origin: &str| {
+            let mut req = b
+                .client
+                .request(Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), &url)
+                .header("cookie", b.cookie_header())
+                .header("origin", origin.to_owned())
+                .header("content-type", "application/json")
+                .body("{}");
+            if let Some(t) = token {
+                req = req.header("x-csrf-token", t.to_owned());
+            }
+            req.send()
+        };
+        let missing = send(None, &app.url).await.unwrap();
+        let body = missing.text().await.unwrap();
+        assert!(body.contains("\"csrf_failed\""), "{} {} without a token: {body}", r.method, r.path);
+        let cross = send(Some(&csrf), "https://evil.example").await.unwrap();
+        let body = cross.text().await.unwrap();
+        assert!(body.contains("\"csrf_failed\""), "{} {} from another site: {body}", r.method, r.path);
+        checked += 1;
+    }
+    assert!(checked > 40, "every state-changing route was tried ({checked})");
+    // The session still works with the token from our own origin.
+    let ok = b.client.get(format!("{}/api/v1/me", app.url)).header("cookie", b.cookie_header()).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+}

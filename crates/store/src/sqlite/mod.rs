@@ -13,6 +13,7 @@ mod case_api;
 mod cases;
 mod customer_search;
 mod dashboards;
+mod judgement;
 mod merges;
 mod migrations;
 mod outbound;

@@ -58,7 +58,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(message: NewMessage) -> Prepared {
-        let triage_json = message.triage.as_ref().map(|j| serde_json::to_string(j).unwrap_or_default());
+        let triage_json = message.triage.as_ref().map(super::judgement::to_column);
         Prepared { message, triage_json }
     }
 }
@@ -185,7 +185,7 @@ pub fn set_triage(conn: &Connection, batch: &[(MessageId, Judgement)]) -> Result
             j.complaint,
             j.urgent,
             j.spam,
-            serde_json::to_string(j).unwrap_or_default()
+            super::judgement::to_column(j)
         ])?;
         if n == 0 {
             continue;
@@ -280,7 +280,8 @@ pub fn upsert_customers(
 /// `messages m JOIN identities i ON i.id = m.identity_id`.
 pub const MESSAGE_COLUMNS: &str = "m.id, m.identity_id, m.received_at, m.channel, m.external_id, m.direction, \
     i.platform_id, i.handle, i.name, i.followers, m.text, m.language, m.created_at, m.in_reply_to, m.thread_id, \
-    m.likes, m.shares, m.replies, m.raw, m.conversation_id, m.triage";
+    m.likes, m.shares, m.replies, m.raw, m.conversation_id, m.triage, m.sentiment, m.sentiment_score, m.intent, \
+    m.complaint, m.urgent, m.spam";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("a stored {what} is not valid: {e}").into())
@@ -315,6 +316,21 @@ pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
         replies: replies.unwrap_or(0).max(0) as u64,
     });
     let raw: Option<String> = row.get(18)?;
+    let text: String = row.get(10)?;
+    let triage = match row.get_ref(20)?.as_str_or_null()? {
+        None => None,
+        Some(json) => {
+            let columns = super::judgement::Columns {
+                sentiment: row.get_ref(21)?.as_str_or_null()?,
+                score: row.get(22)?,
+                intent: row.get_ref(23)?.as_str_or_null()?,
+                complaint: row.get(24)?,
+                urgent: row.get(25)?,
+                spam: row.get(26)?,
+            };
+            super::judgement::from_columns(&columns, json, &text)
+        }
+    };
     Ok(StoredMessage {
         id: MessageId(row.get(0)?),
         identity_id: IdentityId(row.get(1)?),
@@ -330,7 +346,7 @@ pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
                 name: opt(row, 8, "name", DisplayName::parse)?,
                 followers: followers.map(|f| f.max(0) as u64),
             },
-            text: MessageText::parse(row.get::<_, String>(10)?).map_err(|e| corrupt("text", e))?,
+            text: MessageText::parse(text).map_err(|e| corrupt("text", e))?,
             language: opt(row, 11, "language", Language::parse)?,
             created_at: ts(row.get(12)?)?,
             in_reply_to: opt(row, 13, "reply link", |s| ExternalId::parse(s))?,
@@ -339,6 +355,6 @@ pub fn message_from_row(row: &Row<'_>) -> rusqlite::Result<StoredMessage> {
             raw: raw.map(RawPayload::from_json_text),
             triage: None,
         },
-        triage: row.get::<_, Option<String>>(20)?.and_then(|t| serde_json::from_str(&t).ok()),
+        triage,
     })
 }

@@ -196,3 +196,52 @@ async fn writes_after_close_are_refused() {
     store.close().await.unwrap();
     assert!(store.ingest(vec![msg("1", "a", "x", 1)]).await.is_err());
 }
+
+/// A judgement with the given hashtags as its entities.
+fn judged(text: &str, tags: &[&str]) -> firebreak_domain::judgement::Judgement {
+    use firebreak_domain::judgement::{Entity, EntityKind, Intent, Judgement, Sentiment};
+    Judgement {
+        sentiment: Sentiment::Negative,
+        sentiment_score: -0.5,
+        intent: Intent::Complaint,
+        complaint: true,
+        urgent: false,
+        urgent_reasons: vec![],
+        entities: tags
+            .iter()
+            .map(|t| {
+                let start = text.find(t).unwrap();
+                Entity {
+                    kind: EntityKind::Hashtag,
+                    text: (*t).to_owned(),
+                    start,
+                    end: start + t.len(),
+                    canonical: None,
+                }
+            })
+            .collect(),
+        language: "en".into(),
+        spam: false,
+        reasons: vec![],
+    }
+}
+
+#[tokio::test]
+async fn entities_are_found_by_value_and_replaced_exactly_by_a_new_judgement() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let text = "no wifi again #Fail #outage";
+    let mut m = msg("e1", "ann", text, 1_000);
+    m.triage = Some(judged(text, &["#Fail", "#outage"]));
+    let id = store.ingest(vec![m]).await.unwrap()[0].id;
+    let find = |value: &str| MessageQuery { limit: 10, entity: Some((None, value.to_owned())), ..Default::default() };
+    assert_eq!(store.messages(find("#fail")).await.unwrap().items.len(), 1, "entities are kept lower-cased");
+    let stored = store.message(id).await.unwrap().unwrap();
+    assert_eq!(stored.triage.as_ref().unwrap().entities[0].text, "#Fail", "the text is the message's own span");
+
+    // A new model finds only one of them: the other's entry goes.
+    store.set_triage(vec![(id, judged(text, &["#outage"]))]).await.unwrap();
+    assert!(store.messages(find("#fail")).await.unwrap().items.is_empty());
+    assert_eq!(store.messages(find("#outage")).await.unwrap().items.len(), 1);
+    assert_eq!(store.integrity_check().await.unwrap(), "ok");
+}

@@ -76,6 +76,29 @@ pub struct Columns<'a> {
     pub spam: Option<bool>,
 }
 
+/// The same columns, owned (as read from a row).
+pub struct Owned {
+    pub sentiment: Option<String>,
+    pub score: Option<f64>,
+    pub intent: Option<String>,
+    pub complaint: Option<bool>,
+    pub urgent: Option<bool>,
+    pub spam: Option<bool>,
+}
+
+impl Owned {
+    pub fn borrowed(&self) -> Columns<'_> {
+        Columns {
+            sentiment: self.sentiment.as_deref(),
+            score: self.score,
+            intent: self.intent.as_deref(),
+            complaint: self.complaint,
+            urgent: self.urgent,
+            spam: self.spam,
+        }
+    }
+}
+
 /// The judgement of a stored message from its columns, its `triage` JSON
 /// and its text; `None` when it was never judged or cannot be read.
 pub fn from_columns(c: &Columns<'_>, json: &str, text: &str) -> Option<Judgement> {

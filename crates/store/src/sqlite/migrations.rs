@@ -20,6 +20,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_staff", include_str!("../../migrations/0008_staff.sql")),
     ("0009_outbound", include_str!("../../migrations/0009_outbound.sql")),
     ("0010_dashboards", include_str!("../../migrations/0010_dashboards.sql")),
+    ("0011_entities", include_str!("../../migrations/0011_entities.sql")),
 ];
 
 /// The schema version this build expects.

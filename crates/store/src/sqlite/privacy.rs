@@ -133,7 +133,7 @@ pub fn erase(conn: &Connection, now: Timestamp, id: i64, actor: &str, reason: &s
             "INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', ?1, ?2)",
             params![mid, text],
         )?;
-        conn.execute("DELETE FROM message_entities WHERE message_id = ?1", [mid])?;
+        super::rows::clear_entities(conn, *mid)?;
         let (channel, external) = key.split_once('\u{1f}').unwrap_or(("", key));
         conn.execute(
             "DELETE FROM conversation_keys WHERE channel = ?1 AND key = ?2",

@@ -173,10 +173,11 @@ pub fn set_triage(conn: &Connection, batch: &[(MessageId, Judgement)]) -> Result
         "UPDATE OR IGNORE messages SET sentiment = ?2, sentiment_score = ?3, intent = ?4, complaint = ?5, \
          urgent = ?6, spam = ?7, triage = ?8 WHERE id = ?1",
     )?;
-    let mut clear = conn.prepare_cached("DELETE FROM message_entities WHERE message_id = ?1")?;
     let mut entity = conn.prepare_cached(INSERT_ENTITY)?;
     let mut found = 0;
     for (id, j) in batch {
+        // The old judgement names the index entries to remove.
+        clear_entities(conn, id.0)?;
         let n = update.execute(params![
             id.0,
             j.sentiment.as_str(),
@@ -191,12 +192,52 @@ pub fn set_triage(conn: &Connection, batch: &[(MessageId, Judgement)]) -> Result
             continue;
         }
         found += 1;
-        clear.execute([id.0])?;
         for e in j.entities.iter().filter(|e| indexed(e.kind)) {
             entity.execute(params![e.text.to_lowercase(), e.kind.as_str(), id.0])?;
         }
     }
     Ok(found)
+}
+
+/// Removes a message's entity index entries, by their exact keys, which its
+/// stored judgement names. (There is no index by message: it would cost a
+/// second B-tree write for every entity of every message, to speed up only
+/// erasure and re-triage.)
+pub fn clear_entities(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    let row: Option<(String, Option<String>, super::judgement::Owned)> = conn
+        .prepare_cached(
+            "SELECT text, triage, sentiment, sentiment_score, intent, complaint, urgent, spam FROM messages WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                super::judgement::Owned {
+                    sentiment: r.get(2)?,
+                    score: r.get(3)?,
+                    intent: r.get(4)?,
+                    complaint: r.get(5)?,
+                    urgent: r.get(6)?,
+                    spam: r.get(7)?,
+                },
+            ))
+        })
+        .optional()?;
+    let Some((text, Some(json), columns)) = row else { return Ok(()) };
+    match super::judgement::from_columns(&columns.borrowed(), &json, &text) {
+        Some(j) => {
+            let mut delete =
+                conn.prepare_cached("DELETE FROM message_entities WHERE value = ?1 AND kind = ?2 AND message_id = ?3")?;
+            for e in j.entities.iter().filter(|e| indexed(e.kind)) {
+                delete.execute(params![e.text.to_lowercase(), e.kind.as_str(), id])?;
+            }
+        }
+        // A judgement that cannot be read: find its entries the slow way.
+        None => {
+            conn.execute("DELETE FROM message_entities WHERE message_id = ?1", [id])?;
+        }
+    }
+    Ok(())
 }
 
 /// The highest message id; new messages get higher ones.

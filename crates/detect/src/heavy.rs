@@ -1,0 +1,5 @@
+//! Emerging terms (placeholder, filled in next).
+pub struct EmergingTerms;
+pub struct HeavyHitters;
+pub struct TermCount;
+pub struct TermGrowth;

@@ -43,6 +43,7 @@ use firebreak_domain::Timestamp;
 use serde::Serialize;
 
 use crate::ConfigError;
+use crate::hash::SeededState;
 use crate::poisson::poisson_upper_tail;
 
 /// Buckets shown in an alert's sparkline, the current one last.
@@ -240,7 +241,7 @@ impl KeyState {
 #[derive(Debug)]
 pub struct BurstDetector {
     cfg: BurstConfig,
-    index: HashMap<Arc<str>, u32>,
+    index: HashMap<Arc<str>, u32, SeededState>,
     slots: Vec<Option<KeyState>>,
     free: Vec<u32>,
     /// Slots with a count in the open bucket (may hold duplicates and stale ids).
@@ -255,7 +256,7 @@ impl BurstDetector {
         cfg.validate()?;
         Ok(BurstDetector {
             cfg,
-            index: HashMap::new(),
+            index: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             dirty: Vec::new(),

@@ -20,6 +20,7 @@ use firebreak_domain::Timestamp;
 use serde::Serialize;
 
 use crate::ConfigError;
+use crate::hash::SeededState;
 
 /// A term with its counted value and the most that count may overstate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,7 +57,7 @@ struct Counter {
 #[derive(Debug, Clone)]
 pub struct HeavyHitters {
     k: usize,
-    index: HashMap<Arc<str>, u32>,
+    index: HashMap<Arc<str>, u32, SeededState>,
     /// Counters by slot; slots never move.
     slots: Vec<Counter>,
     /// A min-heap of slots by count.
@@ -73,7 +74,7 @@ impl HeavyHitters {
         }
         Ok(HeavyHitters {
             k,
-            index: HashMap::with_capacity(k),
+            index: HashMap::with_capacity_and_hasher(k, SeededState::default()),
             slots: Vec::with_capacity(k),
             heap: Vec::with_capacity(k),
             pos: Vec::with_capacity(k),
@@ -201,7 +202,7 @@ impl HeavyHitters {
 /// A closed bucket's counters: upper bounds, and the bound for absent terms.
 #[derive(Debug, Clone, Default)]
 struct Snapshot {
-    counts: HashMap<Arc<str>, u64>,
+    counts: HashMap<Arc<str>, u64, SeededState>,
     floor: u64,
 }
 

@@ -13,6 +13,7 @@
 //! memory cap set in its configuration.
 
 mod burst;
+mod hash;
 mod heavy;
 mod poisson;
 mod spark;

@@ -34,7 +34,14 @@
 //!
 //! Memory: at most `max_keys` keys; when a new key would pass the cap, the
 //! sixteenth of the keys with the lowest decayed level (quietest and oldest
-//! together) is evicted. A key costs about 300 bytes plus its text.
+//! together) is evicted. A key costs about 200 bytes of state, plus its text
+//! and its table entry: about 30 MB for 100,000 keys of 40 characters
+//! ([`BurstDetector::approx_bytes`] gives the estimate at run time).
+//!
+//! The hours of the seasonal profile are UTC hours; a rhythm in any time zone
+//! is learnt all the same, since each of the 24 factors is learnt on its own.
+//! With buckets longer than an hour, only the factors of the hours at which
+//! buckets start are used.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -149,12 +156,32 @@ pub struct BurstAlert {
     pub sparkline: Vec<u32>,
 }
 
+/// A seasonal factor in `[SEASON_MIN, SEASON_MAX]`, kept as `log2` in
+/// steps of 1/2048 (0.034% apart) in 16 bits, which halves the seasons'
+/// share of a key's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Season(u16);
+
+impl Season {
+    const ONE: Season = Season(32_768);
+
+    fn new(factor: f32) -> Season {
+        let factor = if factor.is_nan() { 1.0 } else { factor.clamp(SEASON_MIN, SEASON_MAX) };
+        Season((factor.log2() * 2048.0 + 32_768.0).round().clamp(0.0, 65_535.0) as u16)
+    }
+
+    fn get(self) -> f32 {
+        ((f32::from(self.0) - 32_768.0) / 2048.0).exp2()
+    }
+}
+
 /// What the detector keeps for one key.
 #[derive(Debug, Clone)]
 struct KeyState {
     key: Arc<str>,
     level: f32,
-    season: [f32; 24],
+    /// Hourly seasonal factors, log-scaled into 16 bits (see [`Season`]).
+    season: [Season; 24],
     spark: [u32; SPARKLINE_LEN],
     /// Count in the open bucket.
     pending: u32,
@@ -175,7 +202,7 @@ impl KeyState {
         KeyState {
             key,
             level: 0.0,
-            season: [1.0; 24],
+            season: [Season::ONE; 24],
             spark: [0; SPARKLINE_LEN],
             pending: 0,
             seen_hours: 0,
@@ -188,7 +215,7 @@ impl KeyState {
     }
 
     fn expected(&self, hour: usize, cfg: &BurstConfig) -> f64 {
-        (f64::from(self.level) * f64::from(self.season[hour])).max(cfg.expected_floor)
+        (f64::from(self.level) * f64::from(self.season[hour].get())).max(cfg.expected_floor)
     }
 
     /// Folds one closed bucket into the baseline: `learn` is the count the
@@ -198,11 +225,12 @@ impl KeyState {
         let alpha = cfg.alpha.max(1.0 / (self.history as f32 + 1.0));
         if self.level >= LEVEL_EPS {
             let target = (learn / self.level).clamp(SEASON_MIN, SEASON_MAX);
-            let s = &mut self.season[hour];
-            *s = if self.seen_hours & bit == 0 { target } else { *s + cfg.season_alpha * (target - *s) };
+            let s = self.season[hour].get();
+            let learnt = if self.seen_hours & bit == 0 { target } else { s + cfg.season_alpha * (target - s) };
+            self.season[hour] = Season::new(learnt);
             self.seen_hours |= bit;
         }
-        let deseasoned = learn / self.season[hour];
+        let deseasoned = learn / self.season[hour].get();
         self.level += alpha * (deseasoned - self.level);
         self.spark[usize::from(self.spark_head)] = shown;
         self.spark_head = ((usize::from(self.spark_head) + 1) % SPARKLINE_LEN) as u8;
@@ -219,12 +247,12 @@ impl KeyState {
         if seen == 0 {
             return;
         }
-        let sum: f32 = (0..24).filter(|h| self.seen_hours & (1 << h) != 0).map(|h| self.season[h]).sum();
+        let sum: f32 = (0..24).filter(|h| self.seen_hours & (1 << h) != 0).map(|h| self.season[h].get()).sum();
         let mean = sum / seen as f32;
         if mean > 0.0 && mean.is_finite() {
             for h in 0..24 {
                 if self.seen_hours & (1 << h) != 0 {
-                    self.season[h] = (self.season[h] / mean).clamp(SEASON_MIN, SEASON_MAX);
+                    self.season[h] = Season::new(self.season[h].get() / mean);
                 }
             }
             self.level *= mean;
@@ -359,6 +387,12 @@ impl BurstDetector {
                 id
             }
             None => {
+                // Grow by a quarter, not double, so a large table wastes
+                // little; never past the cap.
+                if self.slots.len() == self.slots.capacity() {
+                    let more = (self.slots.len() / 4).max(1024).min(self.cfg.max_keys.saturating_sub(self.slots.len()));
+                    self.slots.reserve_exact(more.max(1));
+                }
                 self.slots.push(Some(state));
                 (self.slots.len() - 1) as u32
             }

@@ -53,7 +53,10 @@
         })
         .catch(() => {});
     };
-    const source = new EventSource("/api/v1/events");
+    // Start after the last event the page was drawn with: whatever happened
+    // between drawing it and connecting arrives at once.
+    const after = body.dataset.eventsAfter;
+    const source = new EventSource("/api/v1/events" + (after ? "?after=" + encodeURIComponent(after) : ""));
     source.onmessage = () => { if (!timer) { timer = setTimeout(refresh, 250); } };
     for (const kind of ["case.created", "case.updated", "case.reopened", "case.csat", "sla.warning", "sla.breach",
       "promise.created", "promise.settled", "customer.merged", "customer.unmerged", "reply.sent", "reply.failed"]) {

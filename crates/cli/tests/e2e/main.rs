@@ -191,7 +191,6 @@ async fn an_agent_answers_a_live_tweet_in_the_browser() {
     }
     s.keys("o").await;
     s.wait_for("the case page", "return document.body.dataset.page === 'case'", Duration::from_secs(10)).await;
-    let case_url = s.current_url().await;
 
     // Confirm the suggested identity (Tom Becker, on record without a handle).
     let confirm = s.find("form[action^='/proposals/'] button[value=confirm]").await;
@@ -242,9 +241,9 @@ async fn an_agent_answers_a_live_tweet_in_the_browser() {
     assert_eq!(sent.len(), 1, "exactly one tweet: {sent:?}");
     assert_eq!(sent[0].0, format!("Bearer {X_BEARER}"));
     assert_eq!(sent[0].1, json!({ "text": reply_text, "reply": { "in_reply_to_tweet_id": "1990000000000000001" } }));
-    s.goto(&case_url).await;
+    // The open case page hears of the delivery and shows it without a reload.
     s.wait_for(
-        "the delivery to show as sent",
+        "the delivery to show as sent, live",
         "return !!document.querySelector('#deliveries li[data-status=sent]')",
         Duration::from_secs(10),
     )

@@ -80,6 +80,8 @@ pub async fn show(
 /// The case page, with `extras`, answered with `status`.
 pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras, status: StatusCode) -> Response {
     let store = state.engine().store();
+    // Read before the case, so the page's stream replays what changes after.
+    let events_after = store.latest_event_id().await.ok();
     let detail = match store.case(id).await {
         Ok(Some(d)) => d,
         Ok(None) => {
@@ -124,7 +126,7 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
                 (header(&detail, &agents, &teams, now))
                 (notice(&x.query))
                 (clocks(&detail, now))
-                section aria-labelledby="conversation" {
+                section #timeline aria-labelledby="conversation" {
                     h3 #conversation { "Conversation" }
                     ol.timeline { @for m in &detail.timeline { (message(m)) } }
                     @if detail.timeline.is_empty() { p.meta { "No messages (the customer's data may have been erased)." } }
@@ -144,7 +146,15 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
     };
     let clear = x.query.contains_key("sent").then(|| format!("case-{}-reply", id.0));
     let title = format!("#{} {}", id.0, c.subject);
-    let frame = Frame { title: &title, nav: "inbox", kind: "case", clear_draft: clear, ..Default::default() };
+    let frame = Frame {
+        title: &title,
+        nav: "inbox",
+        kind: "case",
+        events_after,
+        live: Some("timeline clocks deliveries"),
+        clear_draft: clear,
+        ..Default::default()
+    };
     (status, page(Some(who), frame, body)).into_response()
 }
 
@@ -208,7 +218,7 @@ fn clocks(d: &CaseDetail, now: Timestamp) -> Markup {
         html! { dt { (clock_name(v.clock)) } dd { (state) } }
     };
     html! {
-        section.card aria-labelledby="sla" {
+        section #clocks .card aria-labelledby="sla" {
             h3 #sla { "Service levels" @if let Some(p) = &d.case.sla_policy { " " span.meta { "(" (p) ")" } } }
             dl.kv { @for v in &d.case.clocks { (line(v)) } }
         }
@@ -288,11 +298,12 @@ fn reply_form(who: &Principal, d: &CaseDetail, canned: &[firebreak_store::Canned
     }
 }
 
-/// The replies sent from this case and how each delivery went.
+/// The replies sent from this case and how each delivery went (always
+/// present, so a live update can fill it in).
 fn deliveries(d: &CaseDetail) -> Markup {
     html! {
-        @if !d.replies.is_empty() {
-            ul.plain #deliveries aria-label="Replies sent from this case" {
+        div #deliveries {
+            @if !d.replies.is_empty() { ul.plain aria-label="Replies sent from this case" {
                 @for r in &d.replies {
                     li data-status=(r.status.as_str()) {
                         span class={ "tag delivery " (r.status.as_str()) } { (r.status.as_str()) }
@@ -302,7 +313,7 @@ fn deliveries(d: &CaseDetail) -> Markup {
                         @if let Some(e) = &r.last_error { p.error { (e) } }
                     }
                 }
-            }
+            } }
         }
     }
 }

@@ -87,6 +87,8 @@ pub async fn show(
 ) -> Response {
     let view = View::read(|k| q.get(k).cloned());
     let store = state.engine().store();
+    // Read before the queue, so the page's stream replays what changes after.
+    let events_after = store.latest_event_id().await.ok();
     let now = state.engine().clock().now();
     let me = &who.account;
     let mut query = CaseQuery {
@@ -164,8 +166,14 @@ pub async fn show(
             }
         }
     };
-    let frame =
-        Frame { title: "Inbox", nav: "inbox", live: Some("queue queue-counts"), kind: "inbox", ..Default::default() };
+    let frame = Frame {
+        title: "Inbox",
+        nav: "inbox",
+        live: Some("queue queue-counts"),
+        events_after,
+        kind: "inbox",
+        ..Default::default()
+    };
     page(Some(&who), frame, body).into_response()
 }
 

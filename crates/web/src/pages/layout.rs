@@ -13,8 +13,11 @@ pub struct Frame<'a> {
     pub title: &'a str,
     /// The navigation entry to mark as current.
     pub nav: &'a str,
-    /// The id of a region re-read when the server reports a change.
+    /// The ids of the regions re-read when the server reports a change.
     pub live: Option<&'a str>,
+    /// The last event id when the page's data was read: the page's stream
+    /// starts after it, so nothing that happens meanwhile is missed.
+    pub events_after: Option<i64>,
     /// `inbox`, `case`, ...: what the keyboard shortcuts act on.
     pub kind: &'a str,
     /// A draft the server has used, to forget in the browser.
@@ -40,7 +43,8 @@ pub fn page(who: Option<&Principal>, f: Frame<'_>, body: Markup) -> Markup {
                 link rel="stylesheet" href="/assets/app.css";
                 script src="/assets/app.js" defer {}
             }
-            body data-live=[f.live] data-page=(f.kind) data-clear-draft=[f.clear_draft.as_deref()] {
+            body data-live=[f.live] data-events-after=[f.events_after] data-page=(f.kind)
+                data-clear-draft=[f.clear_draft.as_deref()] {
                 header.top {
                     h1 { "Firebreak" }
                     @if let Some(p) = who {

@@ -195,6 +195,33 @@ impl Engine {
         Ok(self.store.create_staff(staff).await?)
     }
 
+    /// Changes an account's role or enables/disables it, as `by` (an admin).
+    /// An admin cannot disable or demote their own account, so someone is
+    /// always left to manage the rest.
+    pub async fn update_staff(
+        &self,
+        by: &StaffAccount,
+        id: i64,
+        role: Option<Role>,
+        disabled: Option<bool>,
+    ) -> Result<StaffAccount, EngineError> {
+        if id == by.id && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
+            return Err(invalid("id", "own_account", "an admin cannot disable or demote their own account"));
+        }
+        let mut account = self
+            .store
+            .staff_account(id)
+            .await?
+            .ok_or_else(|| firebreak_store::StoreError::NotFound("account".into()))?;
+        if let Some(r) = role {
+            account = self.store.set_staff_role(id, r).await?;
+        }
+        if let Some(d) = disabled {
+            account = self.store.set_staff_disabled(id, d).await?;
+        }
+        Ok(account)
+    }
+
     /// Signs in: checks the password (rate limited per account and per
     /// address) and opens a session.
     pub async fn login(

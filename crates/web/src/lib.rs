@@ -1,9 +1,11 @@
 //! The only crate that knows HTTP.
 //!
-//! [`app`] builds the axum router over an [`AppState`]: the JSON API under
-//! `/api/v1` (ingest, read, search, inbound email), the platforms' webhooks
-//! under `/webhooks`, and the operational endpoints `/healthz` and
-//! `/metrics`. Tests drive the router directly or through [`serve`] on port 0.
+//! [`app`] builds the axum router over an [`AppState`] from one route table
+//! (`routes`), every route with an access rule checked by `auth::authorize`:
+//! the JSON API under `/api/v1`, the platforms' webhooks under `/webhooks`,
+//! the server-rendered pages (`pages`), and the operational endpoints
+//! `/healthz` and `/metrics`. Tests drive the router directly or through
+//! [`serve`] on port 0.
 //! Every error a client sees is a [`Problem`] (RFC 9457 problem+json) with a
 //! stable code.
 

@@ -594,17 +594,7 @@ pub fn customer_360(conn: &Connection, id: i64) -> Result<Option<Customer360>, S
             "SELECT id, identity_id, customer_id, score, evidence, status FROM match_proposals \
              WHERE customer_id = ?1 AND status = 'proposed' ORDER BY score DESC",
         )?
-        .query_map([id], |r| {
-            let evidence: String = r.get(4)?;
-            Ok(MatchProposal {
-                id: r.get(0)?,
-                identity_id: r.get(1)?,
-                customer_id: CustomerId(r.get(2)?),
-                score: r.get(3)?,
-                evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
-                status: r.get(5)?,
-            })
-        })?
+        .query_map([id], proposal_from_row)?
         .collect::<Result<_, _>>()?;
     Ok(Some(Customer360 {
         id: CustomerId(id),
@@ -666,4 +656,17 @@ pub fn events_after(conn: &Connection, after: i64, limit: u32) -> Result<Vec<cra
             })
         })?
         .collect::<Result<_, _>>()?)
+}
+
+/// A match proposal from `id, identity_id, customer_id, score, evidence, status`.
+pub(super) fn proposal_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MatchProposal> {
+    let evidence: String = r.get(4)?;
+    Ok(MatchProposal {
+        id: r.get(0)?,
+        identity_id: r.get(1)?,
+        customer_id: CustomerId(r.get(2)?),
+        score: r.get(3)?,
+        evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
+        status: r.get(5)?,
+    })
 }

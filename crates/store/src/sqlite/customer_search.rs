@@ -9,7 +9,7 @@
 use firebreak_domain::{Channel, CustomerId, Email, Phone, Timestamp};
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 
-use crate::{CustomerLinks, CustomerSummary, MatchProposal, MergeRecord, StoreError};
+use crate::{CustomerLinks, CustomerSummary, MergeRecord, StoreError};
 
 fn ts(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(ms).unwrap_or_else(|_| Timestamp::now())
@@ -237,17 +237,7 @@ pub fn links(conn: &Connection, customer: i64) -> Result<CustomerLinks, StoreErr
              WHERE i.customer_id = ?1 AND p.status = 'proposed' AND p.customer_id <> ?1 \
              ORDER BY p.score DESC, p.id LIMIT 20",
         )?
-        .query_map([customer], |r| {
-            let evidence: String = r.get(4)?;
-            Ok(MatchProposal {
-                id: r.get(0)?,
-                identity_id: r.get(1)?,
-                customer_id: CustomerId(r.get(2)?),
-                score: r.get(3)?,
-                evidence: serde_json::from_str(&evidence).unwrap_or(serde_json::Value::Null),
-                status: r.get(5)?,
-            })
-        })?
+        .query_map([customer], super::case_api::proposal_from_row)?
         .collect::<Result<_, _>>()?;
     Ok(CustomerLinks { merges, suggestions })
 }

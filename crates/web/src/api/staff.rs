@@ -63,19 +63,8 @@ pub async fn update(
     b: Result<Json<StaffUpdate>, JsonRejection>,
 ) -> Result<Json<StaffAccount>, Problem> {
     let b = body(b)?;
-    let store = state.engine().store();
-    if id == who.account.id && (b.disabled == Some(true) || b.role.as_deref().is_some_and(|r| r != "admin")) {
-        return Err(field_problem("id", "own_account", "an admin cannot disable or demote their own account"));
-    }
-    let mut account =
-        store.staff_account(id).await.map_err(store_problem)?.ok_or_else(|| Problem::not_found("account"))?;
-    if let Some(r) = &b.role {
-        let role = Role::parse(r).map_err(|e| field_problem("role", e.code, &e.message))?;
-        account = store.set_staff_role(id, role).await.map_err(store_problem)?;
-    }
-    if let Some(d) = b.disabled {
-        account = store.set_staff_disabled(id, d).await.map_err(store_problem)?;
-    }
+    let role = b.role.as_deref().map(Role::parse).transpose().map_err(|e| field_problem("role", e.code, &e.message))?;
+    let account = state.engine().update_staff(&who.account, id, role, b.disabled).await.map_err(engine_problem)?;
     Ok(Json(account))
 }
 

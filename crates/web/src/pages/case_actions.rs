@@ -27,6 +27,29 @@ pub async fn refuse(state: &AppState, who: &Principal, id: CaseId, part: Part, r
     render(state, who, id, Extras { error: Some((part, r.message)), ..x }, status).await
 }
 
+/// The end of an action on a case: on success, wake live pages and go back
+/// (see [`back`]) saying `done`; on failure, show the case with why, next to
+/// the form `part`, keeping what was typed (`kept`).
+#[allow(clippy::too_many_arguments)]
+async fn finish<T>(
+    state: &AppState,
+    who: &Principal,
+    f: &Fields,
+    id: CaseId,
+    part: Part,
+    done: &str,
+    kept: Extras,
+    result: Result<T, firebreak_store::StoreError>,
+) -> Response {
+    match result {
+        Ok(_) => {
+            state.engine().notify_changed();
+            back(f, id, done)
+        }
+        Err(e) => refuse(state, who, id, part, Refusal::store(e), kept).await,
+    }
+}
+
 /// Back to the inbox (when the action came from one of its rows) or to the case.
 fn back(f: &Fields, id: CaseId, done: &str) -> Response {
     match f.get("back") {
@@ -71,13 +94,9 @@ pub async fn status(
         Err(r) => return refuse(&state, &who, id, Part::Status, r, Extras::default()).await,
     };
     let update = CaseUpdate { status, priority, actor: who.account.name.clone(), ..Default::default() };
-    match state.engine().store().update_case(id, update).await {
-        Ok(_) => {
-            state.engine().notify_changed();
-            back(&f, id, if status == Some(CaseStatus::Resolved) { "resolved" } else { "status" })
-        }
-        Err(e) => refuse(&state, &who, id, Part::Status, Refusal::store(e), Extras::default()).await,
-    }
+    let done = if status == Some(CaseStatus::Resolved) { "resolved" } else { "status" };
+    let result = state.engine().store().update_case(id, update).await;
+    finish(&state, &who, &f, id, Part::Status, done, Extras::default(), result).await
 }
 
 /// An id, `none`, or nothing (keep).
@@ -151,13 +170,8 @@ pub async fn tags(
     }
     let update =
         CaseUpdate { add_tags: add, remove_tags: remove, actor: who.account.name.clone(), ..Default::default() };
-    match state.engine().store().update_case(id, update).await {
-        Ok(_) => {
-            state.engine().notify_changed();
-            back(&f, id, "tags")
-        }
-        Err(e) => refuse(&state, &who, id, Part::Tags, Refusal::store(e), Extras::default()).await,
-    }
+    let result = state.engine().store().update_case(id, update).await;
+    finish(&state, &who, &f, id, Part::Tags, "tags", Extras::default(), result).await
 }
 
 /// `POST /cases/{id}/notes`: `text`.
@@ -169,16 +183,9 @@ pub async fn note(
 ) -> Response {
     let id = case_id_or_404!(who, id);
     let text = f.text("text");
-    match state.engine().store().add_note(id, who.account.name.clone(), text.clone()).await {
-        Ok(_) => {
-            state.engine().notify_changed();
-            back(&f, id, "note")
-        }
-        Err(e) => {
-            let kept = Extras { note: Some(text), ..Default::default() };
-            refuse(&state, &who, id, Part::Note, Refusal::store(e), kept).await
-        }
-    }
+    let result = state.engine().store().add_note(id, who.account.name.clone(), text.clone()).await;
+    let kept = Extras { note: Some(text), ..Default::default() };
+    finish(&state, &who, &f, id, Part::Note, "note", kept, result).await
 }
 
 /// `POST /cases/{id}/promises`: `what`, `due_at` (a local date and time,
@@ -200,13 +207,8 @@ pub async fn promise(
         told_customer: f.get("told_customer").is_some(),
         by: who.account.name.clone(),
     };
-    match state.engine().store().add_promise(id, promise).await {
-        Ok(_) => {
-            state.engine().notify_changed();
-            back(&f, id, "promise")
-        }
-        Err(e) => refuse(&state, &who, id, Part::Promise, Refusal::store(e), Extras::default()).await,
-    }
+    let result = state.engine().store().add_promise(id, promise).await;
+    finish(&state, &who, &f, id, Part::Promise, "promise", Extras::default(), result).await
 }
 
 /// `POST /promises/{id}/settle`: `status` is `kept` or `broken`.

@@ -165,7 +165,6 @@ pub async fn update(
             &Refusal { status: StatusCode::NOT_FOUND, message: "There is no such account.".into() },
         );
     };
-    let store = state.engine().store();
     let outcome: Result<(), Refusal> = async {
         let role = f.get("role").map(Role::parse).transpose().map_err(|e| Refusal::invalid(sentence(&e.message)))?;
         let disabled = match f.get("disabled") {
@@ -174,23 +173,10 @@ pub async fn update(
             Some("false") => Some(false),
             Some(_) => return Err(Refusal::invalid("Disable or enable the account.")),
         };
-        if id == who.account.id && (disabled == Some(true) || role.is_some_and(|r| r != Role::Admin)) {
-            return Err(Refusal::invalid("An admin cannot disable or demote their own account."));
-        }
         if role.is_none() && disabled.is_none() {
             return Err(Refusal::invalid("Choose a role, or disable or enable the account."));
         }
-        store
-            .staff_account(id)
-            .await
-            .map_err(Refusal::store)?
-            .ok_or_else(|| Refusal { status: StatusCode::NOT_FOUND, message: "There is no such account.".into() })?;
-        if let Some(r) = role {
-            store.set_staff_role(id, r).await.map_err(Refusal::store)?;
-        }
-        if let Some(d) = disabled {
-            store.set_staff_disabled(id, d).await.map_err(Refusal::store)?;
-        }
+        state.engine().update_staff(&who.account, id, role, disabled).await.map_err(Refusal::engine)?;
         Ok(())
     }
     .await;

@@ -11,6 +11,7 @@ mod clock;
 mod customer;
 mod error;
 mod ids;
+pub mod incident;
 pub mod judgement;
 mod message;
 pub mod sla;

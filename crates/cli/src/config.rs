@@ -43,6 +43,39 @@ pub struct FileConfig {
     /// Where replies go out: `[outbound.x]`, `[outbound.meta]`, `[outbound.smtp]`.
     #[serde(default)]
     pub outbound: firebreak_channels::outbound::OutboundConfig,
+    /// The detectors: `[watch]`.
+    #[serde(default)]
+    pub watch: WatchFileConfig,
+}
+
+/// `[watch]`: the sparks and bursts detectors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFileConfig {
+    /// Run the detectors in `serve` (default true).
+    pub enabled: Option<bool>,
+    /// `[[watch.brands]] name = "united", handles = ["@united"]`; with none,
+    /// a message's brand is the first handle it mentions.
+    #[serde(default)]
+    pub brands: Vec<firebreak_engine::watcher::BrandRule>,
+    /// `[[watch.topics]] name = "outage", patterns = ["no signal", "outage*"]`;
+    /// replaces the built-in topics when given.
+    pub topics: Option<Vec<firebreak_detect::TopicRule>>,
+    /// Length of a bucket in minutes (default 60).
+    pub bucket_minutes: Option<u32>,
+    /// Smallest count in a bucket that can raise a burst (default 10).
+    pub min_count: Option<u32>,
+    /// Smallest ratio of observed to expected (default 2).
+    pub min_ratio: Option<f64>,
+    /// Largest Poisson tail probability that raises a burst (default 1e-4).
+    pub max_p_value: Option<f64>,
+    /// Momentum in (0, 1] at which a post is a spark (default 0.6).
+    pub spark_threshold: Option<f64>,
+    /// Run the slow (six-hour) detector beside the hourly one (default true).
+    pub slow: Option<bool>,
+    /// The UTC hour at which the slow detector's buckets start (default 0;
+    /// 5 starts them at US Eastern midnight).
+    pub slow_starts_at_utc_hour: Option<u8>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,6 +157,8 @@ pub struct Config {
     pub reopen_window: Duration,
     pub secure_cookies: bool,
     pub outbound: firebreak_channels::outbound::OutboundConfig,
+    pub watch_enabled: bool,
+    pub watch: firebreak_engine::watcher::WatchConfig,
 }
 
 impl Config {
@@ -171,6 +206,7 @@ impl Config {
             }
             webhooks.push(firebreak_engine::WebhookTarget { url: w.url, secret: w.secret, events: w.events });
         }
+        let watch = watch_config(&file.watch)?;
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -186,10 +222,54 @@ impl Config {
             meta_verify_token: env("FIREBREAK_META_VERIFY_TOKEN").or(file.meta.verify_token),
             feeds,
             outbound: file.outbound,
+            watch_enabled: file.watch.enabled.unwrap_or(true),
+            watch,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })
     }
+}
+
+/// The detectors' settings, checked: the same rules the detectors apply,
+/// so a bad value fails at start with the setting named.
+fn watch_config(w: &WatchFileConfig) -> anyhow::Result<firebreak_engine::watcher::WatchConfig> {
+    let mut cfg = firebreak_engine::watcher::WatchConfig { brands: w.brands.clone(), ..Default::default() };
+    if let Some(t) = &w.topics {
+        cfg.topics = t.clone();
+    }
+    if let Some(m) = w.bucket_minutes {
+        if !(1..=1440).contains(&m) {
+            bail!("watch.bucket_minutes is {m}; it must be between 1 and 1440");
+        }
+        cfg.burst.bucket_ms = i64::from(m) * 60_000;
+    }
+    if let Some(v) = w.min_count {
+        cfg.burst.min_count = v;
+    }
+    if let Some(v) = w.min_ratio {
+        cfg.burst.min_ratio = v;
+    }
+    if let Some(v) = w.max_p_value {
+        cfg.burst.max_p_value = v;
+    }
+    if let Some(v) = w.spark_threshold {
+        cfg.spark.threshold = v;
+    }
+    if w.slow == Some(false) {
+        cfg.slow_burst = None;
+    } else if let Some(slow) = cfg.slow_burst.as_mut() {
+        if let Some(h) = w.slow_starts_at_utc_hour {
+            if h > 23 {
+                bail!("watch.slow_starts_at_utc_hour is {h}; it must be between 0 and 23");
+            }
+            slow.offset_ms = (i64::from(h) * 3_600_000) % slow.bucket_ms;
+        }
+        slow.min_count = cfg.burst.min_count;
+        slow.min_ratio = cfg.burst.min_ratio;
+        slow.max_p_value = cfg.burst.max_p_value;
+    }
+    firebreak_engine::watcher::Watcher::new(cfg.clone()).map_err(anyhow::Error::msg)?;
+    Ok(cfg)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub struct ImportArgs {
 }
 
 /// One unit of parsed input.
-enum Item {
+pub(crate) enum Item {
     Message(NewMessage),
     Customer(NewCustomer),
 }
@@ -160,10 +160,10 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-type Chunk = Vec<Result<Item, RowError>>;
+pub(crate) type Chunk = Vec<Result<Item, RowError>>;
 
 /// Parses `file` on a thread of its own, sending chunks of items.
-fn spawn_reader(format: Format, bar: ProgressBar, file: std::fs::File) -> mpsc::Receiver<Chunk> {
+pub(crate) fn spawn_reader(format: Format, bar: ProgressBar, file: std::fs::File) -> mpsc::Receiver<Chunk> {
     let (tx, rx) = mpsc::channel::<Chunk>(IN_FLIGHT);
     std::thread::spawn(move || {
         let input = BufReader::with_capacity(1 << 20, Counting { inner: file, bar });
@@ -200,7 +200,7 @@ fn spawn_reader(format: Format, bar: ProgressBar, file: std::fs::File) -> mpsc::
     rx
 }
 
-async fn read_feed(source: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
+pub(crate) async fn read_feed(source: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
     let bytes = if source.starts_with("http://") || source.starts_with("https://") {
         feeds::fetch(&reqwest::Client::new(), source, None).await?.map(|f| f.body).unwrap_or_default()
     } else {
@@ -289,7 +289,7 @@ async fn import_events(engine: &Arc<Engine>, file: &str, summary: &mut Summary) 
 
 /// Reads an X API v2 file: a whole response, or else one response per line
 /// (the filtered stream's form), each line's problems reported on its own.
-fn read_x_v2(file: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
+pub(crate) fn read_x_v2(file: &str) -> anyhow::Result<mpsc::Receiver<Chunk>> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {file}"))?;
     let items: Chunk = match x::parse_v2_response(&bytes) {
         Ok(messages) => messages.into_iter().map(|m| Ok(Item::Message(m))).collect(),

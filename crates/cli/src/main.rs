@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod feeds;
 mod import;
+mod replay;
 mod serve;
 mod triage;
 mod user;
@@ -87,6 +88,9 @@ enum Command {
     },
     /// Import messages or customers from files.
     Import(import::ImportArgs),
+    /// Play a file of past messages in time order through the live
+    /// pipeline and the detectors, on an accelerated clock.
+    Replay(replay::ReplayArgs),
     /// Write stored messages as JSONL in the normalised form.
     Export(export::ExportArgs),
     /// Judge messages from standard input: sentiment, intent, urgency, entities.
@@ -137,6 +141,7 @@ fn main() -> ExitCode {
             Command::Eval(args) => triage::eval(args).map(|()| ExitCode::SUCCESS),
             Command::Retriage(args) => triage::retriage(args).await.map(|()| ExitCode::SUCCESS),
             Command::Import(args) => import::run(args).await,
+            Command::Replay(args) => replay::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Export(args) => export::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Bench(cmd) => bench::run(cmd).await.map(|()| ExitCode::SUCCESS),
             Command::User(cmd) => user::run(cmd).await.map(|()| ExitCode::SUCCESS),

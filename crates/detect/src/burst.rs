@@ -15,7 +15,12 @@
 //! - the count is at least `min_ratio` times the expected count;
 //! - the Poisson upper tail `P(X >= count)` under the expected count is at
 //!   most `max_p_value` (summed exactly in log space, see
-//!   [`crate::poisson_upper_tail`]).
+//!   [`crate::poisson_upper_tail`]), with both scaled down by the key's
+//!   dispersion when its counts vary more than Poisson counts do
+//!   (quasi-Poisson). The dispersion is an EWMA of `(count - expected)^2 /
+//!   expected` over the key's ordinary buckets after warm-up, so a key
+//!   whose hourly counts swing widely (a brand's whole volume, collected
+//!   unevenly) needs a larger jump than a steady one.
 //!
 //! A key with no history: its first `warmup_buckets` buckets (zero buckets
 //! included) are a warm-up, during which it can alert only when its count is
@@ -24,6 +29,17 @@
 //! `expected_floor`. We chose this over comparing with peer keys because
 //! peers of a new topic are rarely alike, and a new key with hundreds of
 //! mentions in its first hour is exactly what should be seen.
+//!
+//! Early alerts: a key is also tested while its bucket is still open, each
+//! time its count grows, against the whole bucket's expected count. The
+//! count so far can only grow, so an alert raised early is one the close
+//! would raise too; raising it at once is what lets an alert reach a screen
+//! seconds after the message that crossed the threshold, not when the hour
+//! ends. A bucket that alerted early does not alert again at its close.
+//!
+//! Start-up: in the detector's own first `startup_buckets` buckets nothing
+//! alerts: every key is new then, and the first day of a fresh install (or
+//! of a replayed file) is for learning.
 //!
 //! Cooldown: after an alert, the same key does not alert again while its
 //! anomaly continues (an anomalous bucket within `cooldown_buckets` of the
@@ -93,6 +109,16 @@ pub struct BurstConfig {
     pub regrowth: f64,
     /// Cap on keys kept (default 200,000).
     pub max_keys: usize,
+    /// Learn each key's dispersion and test quasi-Poisson (default true).
+    pub overdispersion: bool,
+    /// Where buckets start, in milliseconds after UTC midnight (default 0):
+    /// daily buckets that start at a brand's own midnight (5 hours for US
+    /// Eastern time) keep one local day's storm in one bucket.
+    pub offset_ms: i64,
+    /// Buckets from the detector's first event during which nothing alerts
+    /// at all: a detector that has just started has no baseline for any key
+    /// (default 24).
+    pub startup_buckets: u32,
 }
 
 impl Default for BurstConfig {
@@ -110,6 +136,9 @@ impl Default for BurstConfig {
             cooldown_buckets: 3,
             regrowth: 1.5,
             max_keys: 200_000,
+            overdispersion: true,
+            offset_ms: 0,
+            startup_buckets: 24,
         }
     }
 }
@@ -132,6 +161,9 @@ impl BurstConfig {
         }
         if !(self.expected_floor > 0.0 && self.expected_floor.is_finite()) {
             return Err(ConfigError::invalid("expected_floor", "positive"));
+        }
+        if !(0..DAY_MS).contains(&self.offset_ms) {
+            return Err(ConfigError::invalid("offset_ms", "at least 0 and less than a day"));
         }
         if self.max_keys == 0 || self.max_keys > u32::MAX as usize / 2 {
             return Err(ConfigError::invalid("max_keys", "between 1 and 2^31"));
@@ -187,9 +219,14 @@ struct KeyState {
     pending: u32,
     /// Hours of the day whose seasonal factor has been set.
     seen_hours: u32,
+    /// How much more the key's counts vary than a Poisson count would: an
+    /// EWMA of `(count - expected)^2 / expected`, at least 1 when used.
+    dispersion: f32,
     /// Buckets folded into the baseline so far.
     history: u32,
     last_alert_observed: u32,
+    /// True when the open bucket already raised an early alert.
+    alerted_open: bool,
     /// Index of the last bucket folded into the baseline.
     last_closed: i64,
     /// Index of the last anomalous bucket, alerted or held back by cooldown.
@@ -206,8 +243,10 @@ impl KeyState {
             spark: [0; SPARKLINE_LEN],
             pending: 0,
             seen_hours: 0,
+            dispersion: 1.0,
             history: 0,
             last_alert_observed: 0,
+            alerted_open: false,
             last_closed: open - 1,
             last_anomaly: i64::MIN / 2,
             spark_head: 0,
@@ -276,6 +315,8 @@ pub struct BurstDetector {
     dirty: Vec<u32>,
     /// Index of the open bucket, once an event has been seen.
     open: Option<i64>,
+    /// Index of the first bucket the detector saw.
+    first: Option<i64>,
     late: u64,
 }
 
@@ -289,6 +330,7 @@ impl BurstDetector {
             free: Vec::new(),
             dirty: Vec::new(),
             open: None,
+            first: None,
             late: 0,
         })
     }
@@ -320,6 +362,7 @@ impl BurstDetector {
     /// Returns the alerts of the buckets this closed.
     pub fn observe_n(&mut self, key: &str, at: Timestamp, n: u32) -> Vec<BurstAlert> {
         let bucket = self.bucket_of(at);
+        self.first.get_or_insert(bucket);
         let alerts = match self.open {
             Some(open) if bucket < open => {
                 self.late = self.late.saturating_add(u64::from(n));
@@ -339,11 +382,16 @@ impl BurstDetector {
             Some(&id) => id,
             None => self.insert(key, bucket),
         };
+        let mut alerts = alerts;
         if let Some(state) = self.slots[id as usize].as_mut() {
             if state.pending == 0 {
                 self.dirty.push(id);
             }
             state.pending = state.pending.saturating_add(n);
+            let started = bucket - self.first.unwrap_or(bucket) >= i64::from(self.cfg.startup_buckets);
+            if started && let Some(alert) = test_open(state, bucket, &self.cfg) {
+                alerts.push(alert);
+            }
         }
         alerts
     }
@@ -372,7 +420,7 @@ impl BurstDetector {
     }
 
     fn bucket_of(&self, at: Timestamp) -> i64 {
-        at.unix_millis().div_euclid(self.cfg.bucket_ms)
+        (at.unix_millis() - self.cfg.offset_ms).div_euclid(self.cfg.bucket_ms)
     }
 
     fn insert(&mut self, key: &str, open: i64) -> u32 {
@@ -434,8 +482,8 @@ impl BurstDetector {
             return Vec::new();
         };
         self.open = Some(next);
-        let hour = hour_of(closing, self.cfg.bucket_ms);
-        let bucket_start = Timestamp::EPOCH.plus_millis(closing.saturating_mul(self.cfg.bucket_ms));
+        let hour = hour_of(closing, &self.cfg);
+        let bucket_start = start_of(closing, &self.cfg);
         let mut alerts = Vec::new();
         let dirty = std::mem::take(&mut self.dirty);
         for &id in &dirty {
@@ -448,9 +496,12 @@ impl BurstDetector {
             let observed = std::mem::take(&mut state.pending);
             let gap_start = (state.last_closed + 1).max(closing - MAX_CATCH_UP);
             for b in gap_start..closing {
-                state.fold(0.0, 0, hour_of(b, self.cfg.bucket_ms), &self.cfg);
+                state.fold(0.0, 0, hour_of(b, &self.cfg), &self.cfg);
             }
-            if let Some(alert) = test_and_fold(state, observed, closing, hour, bucket_start, &self.cfg) {
+            let started = closing - self.first.unwrap_or(closing) >= i64::from(self.cfg.startup_buckets);
+            if let Some(alert) = test_and_fold(state, observed, closing, hour, bucket_start, &self.cfg)
+                && started
+            {
                 alerts.push(alert);
             }
             state.last_closed = closing;
@@ -462,8 +513,65 @@ impl BurstDetector {
 }
 
 /// The hour of the day (UTC) at which bucket `bucket` starts.
-fn hour_of(bucket: i64, bucket_ms: i64) -> usize {
-    (bucket.saturating_mul(bucket_ms).rem_euclid(DAY_MS) / HOUR_MS) as usize
+fn start_of(bucket: i64, cfg: &BurstConfig) -> Timestamp {
+    Timestamp::EPOCH.plus_millis(bucket.saturating_mul(cfg.bucket_ms).saturating_add(cfg.offset_ms))
+}
+
+fn hour_of(bucket: i64, cfg: &BurstConfig) -> usize {
+    (bucket.saturating_mul(cfg.bucket_ms).saturating_add(cfg.offset_ms).rem_euclid(DAY_MS) / HOUR_MS) as usize
+}
+
+/// The tail `P(X >= observed)` when counts vary `dispersion` times more
+/// than Poisson counts (quasi-Poisson: both sides scaled down by the
+/// dispersion, which is at least 1).
+fn quasi_poisson_tail(observed: u32, expected: f64, dispersion: f32) -> f64 {
+    let phi = f64::from(dispersion).max(1.0);
+    poisson_upper_tail((f64::from(observed) / phi).floor() as u64, expected / phi)
+}
+
+/// Tests a key's open bucket with its count so far against the whole
+/// bucket's expected count; returns an early alert the first time it is
+/// anomalous (and not held back by cooldown).
+fn test_open(state: &mut KeyState, bucket: i64, cfg: &BurstConfig) -> Option<BurstAlert> {
+    if state.alerted_open {
+        return None;
+    }
+    let observed = state.pending;
+    let warm = state.history >= cfg.warmup_buckets;
+    let min_count = if warm { cfg.min_count } else { cfg.min_count.max(cfg.cold_min_count) };
+    if observed < min_count {
+        return None;
+    }
+    let hour = hour_of(bucket, cfg);
+    let expected = state.expected(hour, cfg);
+    let ratio = f64::from(observed) / expected;
+    if ratio < cfg.min_ratio {
+        return None;
+    }
+    let in_cooldown = bucket - state.last_anomaly <= i64::from(cfg.cooldown_buckets);
+    let regrown = f64::from(observed) >= f64::from(state.last_alert_observed) * cfg.regrowth;
+    if in_cooldown && !regrown {
+        return None;
+    }
+    let p_value = quasi_poisson_tail(observed, expected, state.dispersion);
+    if p_value > cfg.max_p_value {
+        return None;
+    }
+    state.alerted_open = true;
+    state.last_anomaly = bucket;
+    state.last_alert_observed = observed;
+    let mut sparkline = state.sparkline();
+    sparkline.remove(0);
+    sparkline.push(observed);
+    Some(BurstAlert {
+        key: state.key.to_string(),
+        bucket_start: start_of(bucket, cfg),
+        observed,
+        expected,
+        p_value,
+        ratio,
+        sparkline,
+    })
 }
 
 /// Tests a key's closed bucket against its baseline, then folds it in.
@@ -482,11 +590,21 @@ fn test_and_fold(
     let mut anomalous = observed >= min_count && ratio >= cfg.min_ratio;
     let mut p_value = 1.0;
     if anomalous {
-        p_value = poisson_upper_tail(u64::from(observed), expected);
+        p_value = quasi_poisson_tail(observed, expected, state.dispersion);
         anomalous = p_value <= cfg.max_p_value;
     }
+    // The key's own noise: learnt from ordinary buckets only, once the
+    // baseline can be trusted, and never below Poisson's.
+    if cfg.overdispersion && !anomalous && warm && expected > cfg.expected_floor {
+        let d = (f64::from(observed) - expected).powi(2) / expected;
+        state.dispersion += cfg.alpha * (d.min(50.0) as f32 - state.dispersion);
+    }
     let mut alert = None;
-    if anomalous {
+    if std::mem::take(&mut state.alerted_open) {
+        // Raised while the bucket was open: the episode is known already.
+        state.last_alert_observed = state.last_alert_observed.max(observed);
+        state.last_anomaly = bucket;
+    } else if anomalous {
         let in_cooldown = bucket - state.last_anomaly <= i64::from(cfg.cooldown_buckets);
         let regrown = f64::from(observed) >= f64::from(state.last_alert_observed) * cfg.regrowth;
         state.last_anomaly = bucket;

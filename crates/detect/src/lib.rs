@@ -7,6 +7,8 @@
 //!   so that topics nobody configured can be found, and says which grew most.
 //! - [`SparkTracker`] scores single posts by negativity, reach, markers and how
 //!   fast their engagement grows, and raises one [`SparkAlert`] per post.
+//! - [`TopicCatalogue`] and [`terms_of`] read what a message is about off its
+//!   words: the topics keys are made of, and the terms the sketch counts.
 //!
 //! The crate is pure: no files, network, SQL or clock. Time is given by the
 //! caller as a [`firebreak_domain::Timestamp`], and every structure has a
@@ -17,11 +19,13 @@ mod hash;
 mod heavy;
 mod poisson;
 mod spark;
+mod topics;
 
 pub use burst::{BurstAlert, BurstConfig, BurstDetector, SPARKLINE_LEN};
 pub use heavy::{EmergingTerms, HeavyHitters, TermCount, TermGrowth};
 pub use poisson::poisson_upper_tail;
 pub use spark::{Engagement, SparkAlert, SparkConfig, SparkSignals, SparkTracker};
+pub use topics::{TopicCatalogue, TopicRule, default_topics, terms_of};
 
 /// A configuration that cannot work, with the rule it broke.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

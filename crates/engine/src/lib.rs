@@ -13,6 +13,8 @@
 
 pub mod outbound;
 pub mod staff;
+pub mod watcher;
+mod watcher_task;
 mod webhooks;
 
 use std::{sync::Arc, time::Duration};
@@ -55,6 +57,8 @@ pub struct Engine {
     transport: Option<Arc<dyn firebreak_channels::outbound::ReplyTransport>>,
     /// Wakes the reply worker when a reply is queued.
     outbound_wake: Notify,
+    /// Feeds the detectors, once `spawn_watch` has started them.
+    watch: std::sync::OnceLock<tokio::sync::mpsc::Sender<watcher_task::Job>>,
 }
 
 impl Engine {
@@ -68,6 +72,7 @@ impl Engine {
             logins: staff::LoginLimiter::default(),
             transport: None,
             outbound_wake: Notify::new(),
+            watch: std::sync::OnceLock::new(),
         }
     }
 
@@ -108,8 +113,20 @@ impl Engine {
     /// one outcome per message, in order, after the batch is durable.
     pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, EngineError> {
         let batch = self.prepare(batch);
+        // What the detectors need is taken before the batch moves into the
+        // store; ids are filled in from the outcomes.
+        let watch = self.watch.get().map(|tx| (tx, batch.iter().map(watcher::Observed::pending).collect::<Vec<_>>()));
         let out = self.store.ingest(batch).await?;
         self.notify_changed();
+        if let Some((tx, mut observed)) = watch {
+            for (o, outcome) in observed.iter_mut().zip(&out) {
+                o.id = outcome.id;
+                o.duplicate = outcome.duplicate;
+            }
+            // The batch is durable already; if the detectors are behind,
+            // this waits for room rather than dropping what they should see.
+            let _ = tx.send(watcher_task::Job::Batch(observed)).await;
+        }
         Ok(out)
     }
 

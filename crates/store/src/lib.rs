@@ -9,6 +9,7 @@
 //! changes to callers: no SQLite types cross it, ids are plain integers, and
 //! every method is async.
 
+mod alerts;
 mod baseline;
 mod cases;
 mod error;
@@ -26,6 +27,7 @@ use firebreak_domain::{
     staff::{Role, StaffAccount},
 };
 
+pub use alerts::{Alert, AlertKind, MessageContext, NewAlert};
 pub use baseline::{BaselineReport, run_raw_baseline, time_raw_search};
 pub use cases::{
     AccountEvent, Agent, AssignStrategy, CannedResponse, CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate,
@@ -254,6 +256,18 @@ pub trait Store: Send + Sync + 'static {
     async fn supervisor_stats(&self, now: firebreak_domain::Timestamp) -> Result<SupervisorStats, StoreError>;
 
     /// Counters for `/metrics`.
+    /// The customer, postal area, case and author of stored messages (for
+    /// the detectors, which see a message after it is stored).
+    async fn message_contexts(&self, ids: Vec<MessageId>) -> Result<Vec<MessageContext>, StoreError>;
+
+    /// Records an alert and its `alert.spark` / `alert.burst` event.
+    async fn record_alert(&self, alert: NewAlert) -> Result<Alert, StoreError>;
+
+    /// The newest alerts first.
+    async fn alerts(&self, limit: u32) -> Result<Vec<Alert>, StoreError>;
+
+    async fn alert(&self, id: i64) -> Result<Option<Alert>, StoreError>;
+
     fn stats(&self) -> StoreStats;
 
     /// Commits whatever is queued and stops the writer. Later writes fail.

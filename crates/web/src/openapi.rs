@@ -304,6 +304,12 @@ pub fn build() -> Value {
                 "responses": { "200": { "description": "Stored" }, "404": problem_response("Unknown token"), "422": problem_response("Score out of range") } } },
             "/api/v1/reports/promises": { "get": { "summary": "Promises by outcome (open, due, kept, broken), the kept rate, and by who made them", "security": bearer,
                 "responses": { "200": { "description": "`{total, kept_rate, by_agent}`" } } } },
+            "/api/v1/alerts": { "get": { "summary": "Alerts the detectors raised, newest first: sparks (one post catching fire) and bursts (incident candidates), each with its evidence", "security": bearer,
+                "parameters": [query("limit", "At most this many (default 50, at most 500)", json!({ "type": "integer" }))],
+                "responses": { "200": { "description": "`{\"items\": [{\"id\", \"kind\", \"at\", \"key\", \"summary\", \"evidence\"...}]}`" } } } },
+            "/api/v1/alerts/{id}": { "get": { "summary": "One alert with its evidence", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "The alert" }, "404": problem_response("No such alert") } } },
             "/api/v1/schemas/customer-export.json": { "get": { "summary": "The JSON Schema of the customer export", "responses": { "200": { "description": "JSON Schema 2020-12" } } } },
             "/api/v1/reports/first-response": { "get": {
                 "summary": "Per answering account: conversations answered and the median seconds from a conversation's first inbound message to the first outbound message at or after it",

@@ -102,6 +102,8 @@ pub fn table() -> Routes {
         .api(M::POST, "/api/v1/inbound/email", Work, api::inbound::email)
         .api(M::GET, "/api/v1/reports/first-response", Read, api::reports::first_response)
         .api(M::GET, "/api/v1/reports/promises", Read, api::reports::promises)
+        .api(M::GET, "/api/v1/alerts", Read, api::alerts::list)
+        .api(M::GET, "/api/v1/alerts/{id}", Read, api::alerts::get)
         .api(M::GET, "/api/v1/cases", Read, api::cases::list)
         .api(M::GET, "/api/v1/cases/{id}", Read, api::cases::get_one)
         .api(M::PATCH, "/api/v1/cases/{id}", Work, api::cases::patch)

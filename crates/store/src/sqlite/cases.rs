@@ -94,11 +94,11 @@ impl PartialEq for CaseRow {
 const CASE_COLUMNS: &str = "id, customer_id, status, priority, sla_policy_id, first_response_at, resolved_at, \
     fr_due, fr_alert, fr_left, nr_due, nr_alert, nr_left, res_due, res_alert, res_left";
 
-fn ms(t: Timestamp) -> i64 {
+pub(crate) fn ms(t: Timestamp) -> i64 {
     t.unix_millis()
 }
 
-fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(ms).unwrap_or_else(|_| Timestamp::now())
 }
 

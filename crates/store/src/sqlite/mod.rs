@@ -9,6 +9,7 @@
 //! `busy_timeout` for the other.
 
 mod admin;
+mod alerts;
 mod case_api;
 mod cases;
 mod customer_search;
@@ -552,6 +553,22 @@ impl Store for SqliteStore {
 
     async fn supervisor_stats(&self, now: firebreak_domain::Timestamp) -> Result<SupervisorStats, StoreError> {
         self.read(move |c| dashboards::supervisor_stats(c, now)).await
+    }
+
+    async fn message_contexts(&self, ids: Vec<MessageId>) -> Result<Vec<crate::MessageContext>, StoreError> {
+        self.read(move |c| alerts::contexts(c, &ids)).await
+    }
+
+    async fn record_alert(&self, alert: crate::NewAlert) -> Result<crate::Alert, StoreError> {
+        self.writer.run(move |c, _, now| alerts::record(c, now, &alert)).await
+    }
+
+    async fn alerts(&self, limit: u32) -> Result<Vec<crate::Alert>, StoreError> {
+        self.read(move |c| alerts::list(c, limit)).await
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<crate::Alert>, StoreError> {
+        self.read(move |c| alerts::get(c, id)).await
     }
 
     fn stats(&self) -> StoreStats {

@@ -39,6 +39,8 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/api/v1/inbound/email", Some(Agent)),
         ("GET", "/api/v1/reports/first-response", Some(Analyst)),
         ("GET", "/api/v1/reports/promises", Some(Analyst)),
+        ("GET", "/api/v1/alerts", Some(Analyst)),
+        ("GET", "/api/v1/alerts/{id}", Some(Analyst)),
         ("GET", "/api/v1/cases", Some(Analyst)),
         ("GET", "/api/v1/cases/{id}", Some(Analyst)),
         ("PATCH", "/api/v1/cases/{id}", Some(Agent)),

@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod alerts;
 mod events;
 mod helpers;
 mod ingest;

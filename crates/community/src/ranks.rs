@@ -180,10 +180,9 @@ impl RankRules {
         self.ranks
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
+            .rfind(|(_, r)| {
                 t.points_earned >= r.min_points && t.solutions >= r.min_solutions && t.kudos_received >= r.min_kudos
             })
-            .next_back()
             .map(|(level, r)| Rank { level, name: &r.name })
     }
 

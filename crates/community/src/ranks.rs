@@ -4,8 +4,9 @@
 //! posts, shipped ideas) decide both. Ranks are a ladder: the member holds
 //! the highest rank whose every minimum they meet. Badges are independent
 //! milestones: a member holds every badge whose threshold they reached.
-//! Points for ranks are the points *earned* (awards less reversals), not the
-//! balance, so spending points never costs a member their rank.
+//! Points for ranks are the points *earned* (awards that were not
+//! reversed), not the balance, so spending points never costs a member their
+//! rank, and a removed post's points never count.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +15,7 @@ use crate::validate::Invalid;
 /// What a member has done, as counted for ranks and badges.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
-    /// Points awarded less points reversed (redemptions do not count).
+    /// Points from awards that were not reversed (redemptions do not count).
     pub points_earned: i64,
     /// Replies accepted as a question's solution.
     pub solutions: u64,

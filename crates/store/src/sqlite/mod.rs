@@ -11,6 +11,7 @@
 mod admin;
 mod case_api;
 mod cases;
+mod community;
 mod customer_search;
 mod dashboards;
 mod judgement;

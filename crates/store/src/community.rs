@@ -214,6 +214,26 @@ pub trait CommunityStore: Send + Sync + 'static {
         reason: String,
     ) -> Result<Vec<Transaction>, CommunityStoreError>;
 
+    /// Locks a topic against replies and edits, or unlocks it (staff only,
+    /// with a reason; logged).
+    async fn set_topic_locked(
+        &self,
+        actor: Actor,
+        topic: TopicId,
+        locked: bool,
+        reason: String,
+    ) -> Result<Topic, CommunityStoreError>;
+
+    /// Bans a member (nothing they do is accepted any more) or lifts the
+    /// ban (staff only, with a reason; logged). Staff cannot ban staff.
+    async fn set_member_banned(
+        &self,
+        actor: Actor,
+        member: MemberId,
+        banned: bool,
+        reason: String,
+    ) -> Result<Member, CommunityStoreError>;
+
     async fn create_idea(&self, actor: Actor, idea: NewIdea) -> Result<Idea, CommunityStoreError>;
     async fn idea(&self, id: IdeaId) -> Result<Option<Idea>, CommunityStoreError>;
 

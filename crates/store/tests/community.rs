@@ -298,6 +298,17 @@ async fn members_act_on_what_is_theirs_only() {
     assert!(staff_post.by_staff);
     assert!(!a_reply.by_staff);
 
+    // A locked topic takes no replies or edits; a banned member can do nothing.
+    assert_eq!(code(store.set_topic_locked(Actor::member(b), b_question.id, true, "done".into()).await), "staff_only");
+    store.set_topic_locked(Actor::staff(staff), b_question.id, true, "heated".into()).await.unwrap();
+    assert_eq!(code(store.reply(Actor::member(a), b_question.id, "one more".into()).await), "topic_locked");
+    assert_eq!(code(store.edit_post(Actor::member(b), b_reply.id, "late".into()).await), "topic_locked");
+    store.set_topic_locked(Actor::staff(staff), b_question.id, false, "calmer".into()).await.unwrap();
+    store.set_member_banned(Actor::staff(staff), a, true, "abuse".into()).await.unwrap();
+    assert_eq!(code(store.reply(Actor::member(a), b_question.id, "let me in".into()).await), "banned");
+    assert_eq!(code(store.set_member_banned(Actor::staff(staff), staff, true, "oops".into()).await), "member_is_staff");
+    store.set_member_banned(Actor::staff(staff), a, false, "appeal upheld".into()).await.unwrap();
+
     // The author's edit keeps the old text as a revision.
     let edited = store.edit_post(Actor::member(b), b_reply.id, "B adds *more* detail.".into()).await.unwrap();
     assert_eq!(edited.revisions, 1);

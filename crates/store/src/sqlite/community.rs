@@ -186,6 +186,29 @@ fn create_member(c: &Connection, m: &NewMember, now: Timestamp) -> Result<Member
     member(c, id)?.ok_or_else(|| StoreError::Database("the new member was not stored".into()).into())
 }
 
+fn set_banned(
+    c: &Connection,
+    actor: Actor,
+    id: MemberId,
+    banned: bool,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Member> {
+    let who = require_staff(c, actor)?;
+    let target = member(c, id)?.ok_or(CommunityError::NotFound { what: "member" })?;
+    if target.staff {
+        return Err(CommunityError::forbidden(
+            "member_is_staff",
+            "staff accounts are disabled by an admin, not banned",
+        )
+        .into());
+    }
+    c.prepare_cached("UPDATE community_members SET banned = ?2 WHERE id = ?1")?.execute(params![id.0, banned])?;
+    let action = if banned { "ban" } else { "unban" };
+    log_moderation(c, who.member, action, &format!("member:{}", id.0), reason, &serde_json::json!({}), now)?;
+    Ok(Member { banned, ..target })
+}
+
 /// Records a moderator's action with what it changed.
 fn log_moderation(
     c: &Connection,
@@ -272,6 +295,16 @@ impl CommunityStore for SqliteStore {
         self.community_write(move |c, now| forum::hide_post(c, actor, post, &reason, now)).await
     }
 
+    async fn set_topic_locked(&self, actor: Actor, topic: TopicId, locked: bool, reason: String) -> Result<Topic> {
+        let reason = validate::reason(&reason)?;
+        self.community_write(move |c, now| forum::set_locked(c, actor, topic, locked, &reason, now)).await
+    }
+
+    async fn set_member_banned(&self, actor: Actor, id: MemberId, banned: bool, reason: String) -> Result<Member> {
+        let reason = validate::reason(&reason)?;
+        self.community_write(move |c, now| set_banned(c, actor, id, banned, &reason, now)).await
+    }
+
     async fn create_idea(&self, actor: Actor, idea: NewIdea) -> Result<Idea> {
         let title = validate::title(&idea.title)?;
         let body = prepare_body(&idea.body)?;
@@ -345,5 +378,37 @@ impl CommunityStore for SqliteStore {
 
     async fn community_counts(&self) -> Result<CommunityCounts> {
         self.community_read(read::counts).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change refused after it has written leaves nothing behind, and the
+    /// refusal reaches the caller as a refusal.
+    #[test]
+    fn a_refusal_rolls_back_what_the_change_wrote() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+        let refused = atomic(&c, |c| -> Result<()> {
+            c.execute("INSERT INTO t VALUES (1)", [])?;
+            Err(CommunityError::conflict("late_refusal", "refused after writing").into())
+        })
+        .unwrap();
+        assert_eq!(refused.unwrap_err().code(), "late_refusal");
+        let kept = atomic(&c, |c| -> Result<i64> {
+            c.execute("INSERT INTO t VALUES (2)", [])?;
+            Ok(2)
+        })
+        .unwrap();
+        assert_eq!(kept, Ok(2));
+        let rows: Vec<i64> =
+            c.prepare("SELECT x FROM t").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        assert_eq!(rows, vec![2]);
+        // A database failure is the writer's to handle (its savepoint
+        // rolls back), not a refusal.
+        let failed = atomic(&c, |c| -> Result<()> { Ok(c.execute_batch("INSERT INTO missing VALUES (1)")?) });
+        assert!(failed.is_err());
     }
 }

@@ -309,6 +309,22 @@ pub fn give_kudos(
     Ok(Kudos { id, post: post_id, giver: who.member, receiver: post.author, created_at: now })
 }
 
+pub fn set_locked(
+    c: &Connection,
+    actor: Actor,
+    id: TopicId,
+    locked: bool,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Topic> {
+    let who = require_staff(c, actor)?;
+    let topic = visible_topic(c, &who, id)?;
+    c.prepare_cached("UPDATE community_topics SET locked = ?2 WHERE id = ?1")?.execute(params![id.0, locked])?;
+    let action = if locked { "lock_topic" } else { "unlock_topic" };
+    log_moderation(c, who.member, action, &format!("topic:{}", id.0), reason, &serde_json::json!({}), now)?;
+    Ok(Topic { locked, ..topic })
+}
+
 pub fn hide_post(
     c: &Connection,
     actor: Actor,

@@ -2,7 +2,10 @@
 //! (votes of a member on both ideas count once), the points story
 //! (solution, kudos, redemption, moderation removal) with the ledger
 //! balanced after every step, who may do what, and bad input that changes
-//! nothing.
+//! nothing; and (`ledger`) the store's books against the pure ledger model
+//! over random sequences of events.
+
+mod ledger;
 
 use firebreak_community::{
     Account, Actor, BoardVisibility, IdeaId, IdeaStatus, MemberId, RankRules, TopicKind,
@@ -13,13 +16,13 @@ use firebreak_store::{
     SqliteStore, Store,
 };
 
-const POINTS: PointsConfig = PointsConfig { solution: 25, kudos: 5, idea_shipped: 100 };
+pub(crate) const POINTS: PointsConfig = PointsConfig { solution: 25, kudos: 5, idea_shipped: 100 };
 
 fn open(dir: &std::path::Path) -> SqliteStore {
     SqliteStore::open(dir, SqliteOptions::default()).unwrap()
 }
 
-async fn member(store: &SqliteStore, name: &str, staff: bool) -> MemberId {
+pub(crate) async fn member(store: &SqliteStore, name: &str, staff: bool) -> MemberId {
     store
         .create_member(NewMember {
             email: format!("{name}@example.com"),

@@ -22,6 +22,6 @@ pub use markdown::{render_markdown, sanitize_html};
 pub use ranks::{Badge, BadgeRule, Metric, Rank, RankRule, RankRules, Totals};
 pub use types::{
     Actor, ActorRole, Board, BoardId, BoardVisibility, Idea, IdeaId, Kudos, Member, MemberId, Post, PostId,
-    PostRevision, Solution, Topic, TopicId, TopicKind, Vote,
+    PostRevision, Report, Solution, Topic, TopicId, TopicKind, Vote,
 };
 pub use validate::Invalid;

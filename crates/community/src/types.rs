@@ -237,3 +237,15 @@ pub struct Vote {
     pub member: MemberId,
     pub created_at: Timestamp,
 }
+
+/// A member's report that a post breaks the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub post: PostId,
+    pub reporter: MemberId,
+    pub reason: String,
+    pub created_at: Timestamp,
+    /// When a moderator acted on the post (hid it), closing the report.
+    pub resolved_at: Option<Timestamp>,
+}

@@ -137,6 +137,21 @@ CREATE TABLE community_ledger_postings (
 -- A balance is a sum over this index alone.
 CREATE INDEX community_ledger_postings_by_account ON community_ledger_postings(account, amount);
 
+-- Members' reports of posts, one per member per post; open until a
+-- moderator acts on the post.
+CREATE TABLE community_reports (
+    id          INTEGER PRIMARY KEY,
+    post_id     INTEGER NOT NULL REFERENCES community_posts(id),
+    reporter_id INTEGER NOT NULL REFERENCES community_members(id),
+    reason      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    resolved_at INTEGER,
+    resolved_by INTEGER REFERENCES community_members(id),
+    UNIQUE (reporter_id, post_id)
+);
+CREATE INDEX community_reports_by_state ON community_reports(resolved_at, id);
+CREATE INDEX community_reports_by_post ON community_reports(post_id);
+
 CREATE TABLE community_moderation_log (
     id         INTEGER PRIMARY KEY,
     actor_id   INTEGER NOT NULL REFERENCES community_members(id),

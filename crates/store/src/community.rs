@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use firebreak_community::{
     Actor, Board, BoardId, BoardVisibility, CommunityError, Idea, IdeaId, IdeaStatus, Kudos, Member, MemberId, Post,
-    PostId, PostRevision, Solution, Topic, TopicId, TopicKind, Totals, Transaction,
+    PostId, PostRevision, Report, Solution, Topic, TopicId, TopicKind, Totals, Transaction,
     ledger::{PointsConfig, Redemption},
 };
 use serde::Serialize;
@@ -162,6 +162,7 @@ pub struct CommunityCounts {
     pub votes: u64,
     pub transactions: u64,
     pub postings: u64,
+    pub reports: u64,
     pub moderation: u64,
 }
 
@@ -205,14 +206,31 @@ pub trait CommunityStore: Send + Sync + 'static {
     async fn give_kudos(&self, actor: Actor, post: PostId, points: PointsConfig) -> Result<Kudos, CommunityStoreError>;
 
     /// Hides a post (staff only, with a reason): it leaves search, a
-    /// solution it was stops being one, and the points it earned (its
-    /// solution and its kudos) are reversed. Answers the reversals.
+    /// solution it was stops being one, the points it earned (its solution
+    /// and its kudos) are reversed, and its open reports are resolved.
+    /// Answers the reversals.
     async fn hide_post(
         &self,
         actor: Actor,
         post: PostId,
         reason: String,
     ) -> Result<Vec<Transaction>, CommunityStoreError>;
+
+    /// Reports a post to the moderators (once per member per post; not
+    /// one's own).
+    async fn report_post(&self, actor: Actor, post: PostId, reason: String) -> Result<Report, CommunityStoreError>;
+
+    /// Open reports, oldest first (staff only).
+    async fn open_reports(&self, actor: Actor, limit: u32) -> Result<Vec<Report>, CommunityStoreError>;
+
+    /// Moves a topic to another board (staff only, with a reason; logged).
+    async fn move_topic(
+        &self,
+        actor: Actor,
+        topic: TopicId,
+        board: BoardId,
+        reason: String,
+    ) -> Result<Topic, CommunityStoreError>;
 
     /// Locks a topic against replies and edits, or unlocks it (staff only,
     /// with a reason; logged).

@@ -14,8 +14,8 @@ mod read;
 
 use async_trait::async_trait;
 use firebreak_community::{
-    Actor, Board, CommunityError, Idea, IdeaId, IdeaStatus, Kudos, Member, MemberId, Post, PostId, PostRevision,
-    Solution, Topic, TopicId, Totals, Transaction,
+    Actor, Board, BoardId, CommunityError, Idea, IdeaId, IdeaStatus, Kudos, Member, MemberId, Post, PostId,
+    PostRevision, Report, Solution, Topic, TopicId, Totals, Transaction,
     ledger::{PointsConfig, Redemption},
     render_markdown, validate,
 };
@@ -293,6 +293,24 @@ impl CommunityStore for SqliteStore {
     async fn hide_post(&self, actor: Actor, post: PostId, reason: String) -> Result<Vec<Transaction>> {
         let reason = validate::reason(&reason)?;
         self.community_write(move |c, now| forum::hide_post(c, actor, post, &reason, now)).await
+    }
+
+    async fn report_post(&self, actor: Actor, post: PostId, reason: String) -> Result<Report> {
+        let reason = validate::reason(&reason)?;
+        self.community_write(move |c, now| forum::report(c, actor, post, &reason, now)).await
+    }
+
+    async fn open_reports(&self, actor: Actor, limit: u32) -> Result<Vec<Report>> {
+        self.community_read(move |c| {
+            require_staff(c, actor)?;
+            read::open_reports(c, limit)
+        })
+        .await
+    }
+
+    async fn move_topic(&self, actor: Actor, topic: TopicId, board: BoardId, reason: String) -> Result<Topic> {
+        let reason = validate::reason(&reason)?;
+        self.community_write(move |c, now| forum::move_topic(c, actor, topic, board, &reason, now)).await
     }
 
     async fn set_topic_locked(&self, actor: Actor, topic: TopicId, locked: bool, reason: String) -> Result<Topic> {

@@ -199,9 +199,15 @@ async fn points_follow_solutions_kudos_redemptions_and_moderation() {
 
     // A moderator removes the answer: its points go back, as far as the
     // balance holds them; the rest is written off, never a negative balance.
+    store.report_post(Actor::member(fan), answer.id, "copied from a blog".into()).await.unwrap();
+    assert_eq!(code(store.report_post(Actor::member(fan), answer.id, "again".into()).await), "already_reported");
+    assert_eq!(code(store.report_post(Actor::member(answerer), answer.id, "me".into()).await), "own_post");
+    assert_eq!(code(store.open_reports(Actor::member(fan), 10).await), "staff_only");
+    assert_eq!(store.open_reports(Actor::staff(moderator), 10).await.unwrap().len(), 1);
     assert_eq!(code(store.hide_post(Actor::member(asker), answer.id, "spam".into()).await), "staff_only");
     let reversals = store.hide_post(Actor::staff(moderator), answer.id, "copied from elsewhere".into()).await.unwrap();
     assert_eq!(reversals.len(), 3, "the solution and two kudos: {reversals:?}");
+    assert!(store.open_reports(Actor::staff(moderator), 10).await.unwrap().is_empty(), "hiding resolved the report");
     let taken: i64 = reversals.iter().map(|t| -t.amount_for(&Account::Member(answerer))).sum();
     let written_off: i64 = reversals.iter().map(|t| t.shortfall).sum();
     assert_eq!((taken, written_off), (5, 30));
@@ -307,6 +313,12 @@ async fn members_act_on_what_is_theirs_only() {
     assert_eq!(code(store.reply(Actor::member(a), b_question.id, "one more".into()).await), "topic_locked");
     assert_eq!(code(store.edit_post(Actor::member(b), b_reply.id, "late".into()).await), "topic_locked");
     store.set_topic_locked(Actor::staff(staff), b_question.id, false, "calmer".into()).await.unwrap();
+    // Moving a topic is for staff; moved into the private board, members lose sight of it.
+    assert_eq!(code(store.move_topic(Actor::member(b), b_question.id, private.id, "tidy".into()).await), "staff_only");
+    let moved = store.move_topic(Actor::staff(staff), b_question.id, private.id, "internal".into()).await.unwrap();
+    assert_eq!(moved.board, private.id);
+    assert!(store.topic_page(Some(Actor::member(b)), b_question.id).await.unwrap().is_none());
+    store.move_topic(Actor::staff(staff), b_question.id, public.id, "back".into()).await.unwrap();
     store.set_member_banned(Actor::staff(staff), a, true, "abuse".into()).await.unwrap();
     assert_eq!(code(store.reply(Actor::member(a), b_question.id, "let me in".into()).await), "banned");
     assert_eq!(code(store.set_member_banned(Actor::staff(staff), staff, true, "oops".into()).await), "member_is_staff");

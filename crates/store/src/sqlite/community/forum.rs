@@ -3,8 +3,8 @@
 //! post (with the points it loses).
 
 use firebreak_community::{
-    Actor, Board, BoardId, BoardVisibility, CommunityError, Kudos, Post, PostId, Solution, Topic, TopicId, TopicKind,
-    Transaction,
+    Actor, Board, BoardId, BoardVisibility, CommunityError, Kudos, Post, PostId, Report, Solution, Topic, TopicId,
+    TopicKind, Transaction,
     ledger::{PointsConfig, keys},
     validate,
 };
@@ -309,6 +309,54 @@ pub fn give_kudos(
     Ok(Kudos { id, post: post_id, giver: who.member, receiver: post.author, created_at: now })
 }
 
+pub fn report(c: &Connection, actor: Actor, post_id: PostId, reason: &str, now: Timestamp) -> Result<Report> {
+    let who = check_actor(c, actor)?;
+    let (post, _) = visible_post(c, &who, post_id)?;
+    if post.author == who.member {
+        return Err(CommunityError::forbidden("own_post", "a member cannot report their own post").into());
+    }
+    let reported: bool = c
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM community_reports WHERE reporter_id = ?1 AND post_id = ?2)")?
+        .query_row([who.member.0, post_id.0], |r| r.get(0))?;
+    if reported {
+        return Err(CommunityError::conflict("already_reported", "you have already reported this post").into());
+    }
+    c.prepare_cached(
+        "INSERT INTO community_reports (post_id, reporter_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![post_id.0, who.member.0, reason, now.unix_millis()])?;
+    Ok(Report {
+        id: c.last_insert_rowid(),
+        post: post_id,
+        reporter: who.member,
+        reason: reason.to_owned(),
+        created_at: now,
+        resolved_at: None,
+    })
+}
+
+pub fn move_topic(
+    c: &Connection,
+    actor: Actor,
+    id: TopicId,
+    board: BoardId,
+    reason: &str,
+    now: Timestamp,
+) -> Result<Topic> {
+    let who = require_staff(c, actor)?;
+    let topic = visible_topic(c, &who, id)?;
+    let exists: bool = c
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM community_boards WHERE id = ?1)")?
+        .query_row([board.0], |r| r.get(0))?;
+    if !exists {
+        return Err(CommunityError::NotFound { what: "board" }.into());
+    }
+    c.prepare_cached("UPDATE community_topics SET board_id = ?2 WHERE id = ?1")?.execute(params![id.0, board.0])?;
+    let detail = serde_json::json!({ "from": topic.board.0, "to": board.0 });
+    log_moderation(c, who.member, "move_topic", &format!("topic:{}", id.0), reason, &detail, now)?;
+    Ok(Topic { board, ..topic })
+}
+
 pub fn set_locked(
     c: &Connection,
     actor: Actor,
@@ -364,8 +412,15 @@ pub fn hide_post(
             reversals.push(t);
         }
     }
+    let resolved = c
+        .prepare_cached(
+            "UPDATE community_reports SET resolved_at = ?2, resolved_by = ?3 \
+             WHERE post_id = ?1 AND resolved_at IS NULL",
+        )?
+        .execute(params![post_id.0, now.unix_millis(), who.member.0])?;
     let detail = serde_json::json!({
         "topic": topic.id.0,
+        "reports_resolved": resolved,
         "was_solution": was_solution,
         "reversed": reversals.iter().map(|t| &t.key).collect::<Vec<_>>(),
         "shortfall": reversals.iter().map(|t| t.shortfall).sum::<i64>(),

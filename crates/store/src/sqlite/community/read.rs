@@ -1,8 +1,8 @@
 //! The community's reads: a topic's page (two indexed queries: the topic,
-//! then its posts in order), post revisions, topic search over FTS5, and
-//! row counts.
+//! then its posts in order), post revisions, topic search over FTS5, open
+//! reports, and row counts.
 
-use firebreak_community::{Actor, Board, BoardId, BoardVisibility, PostId, PostRevision, TopicId};
+use firebreak_community::{Actor, Board, BoardId, BoardVisibility, MemberId, PostId, PostRevision, Report, TopicId};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
@@ -112,6 +112,27 @@ pub fn search(c: &Connection, fts: &str, limit: u32) -> Result<Vec<TopicHit>> {
     Ok(hits)
 }
 
+/// Open reports, oldest first.
+pub fn open_reports(c: &Connection, limit: u32) -> Result<Vec<Report>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, post_id, reporter_id, reason, created_at FROM community_reports \
+         WHERE resolved_at IS NULL ORDER BY id LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([limit.clamp(1, MAX_HITS)], |r| {
+            Ok(Report {
+                id: r.get(0)?,
+                post: PostId(r.get(1)?),
+                reporter: MemberId(r.get(2)?),
+                reason: r.get(3)?,
+                created_at: ts(r, 4)?,
+                resolved_at: None,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 pub fn counts(c: &Connection) -> Result<CommunityCounts> {
     let n = |table: &str| -> Result<u64> {
         Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))? as u64)
@@ -128,6 +149,7 @@ pub fn counts(c: &Connection) -> Result<CommunityCounts> {
         votes: n("community_idea_votes")?,
         transactions: n("community_ledger_transactions")?,
         postings: n("community_ledger_postings")?,
+        reports: n("community_reports")?,
         moderation: n("community_moderation_log")?,
     })
 }

@@ -12,6 +12,7 @@
 mod alerts;
 mod baseline;
 mod cases;
+mod community;
 mod error;
 mod outbound;
 mod query;
@@ -33,6 +34,10 @@ pub use cases::{
     AccountEvent, Agent, AssignStrategy, CannedResponse, CaseDetail, CasePage, CaseQuery, CaseSort, CaseUpdate,
     CaseView, ClockView, Consent, Csat, Customer360, EventRecord, MatchProposal, NewAccountEvent, NewPromise, Note,
     Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
+};
+pub use community::{
+    CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,
+    NewTopic, PostView, TopicHit, TopicPage,
 };
 pub use error::StoreError;
 pub use outbound::{DeliveryStatus, NewOutbound, OutboundJob, ReplyDelivery};

@@ -12,6 +12,7 @@ mod admin;
 mod alerts;
 mod case_api;
 mod cases;
+mod community;
 mod customer_search;
 mod dashboards;
 mod judgement;

@@ -1,0 +1,307 @@
+//! The community's side of the store: [`CommunityStore`], the operations
+//! the forum, ideas and points need at the data level, and the records they
+//! take and give.
+//!
+//! Every write checks its actor (exists, not banned, staff when it claims to
+//! be) and the community's rules (`firebreak_community`) inside the
+//! transaction that records it, and goes through the single writer like the
+//! rest of the store: a refused change leaves nothing behind, and points
+//! move in the same commit as the event that earns or loses them.
+
+use async_trait::async_trait;
+use firebreak_community::{
+    Actor, Board, BoardId, BoardVisibility, CommunityError, Idea, IdeaId, IdeaStatus, Kudos, Member, MemberId, Post,
+    PostId, PostRevision, Report, Solution, Topic, TopicId, TopicKind, Totals, Transaction,
+    ledger::{PointsConfig, Redemption},
+};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::StoreError;
+
+/// A failed community operation: the community refused it (with a stable
+/// code), or the database failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum CommunityStoreError {
+    #[error(transparent)]
+    Refused(#[from] CommunityError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CommunityStoreError {
+    /// The stable code of a refusal; `None` for a database failure.
+    pub fn code(&self) -> Option<&'static str> {
+        match self {
+            CommunityStoreError::Refused(e) => Some(e.code()),
+            CommunityStoreError::Store(_) => None,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for CommunityStoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        CommunityStoreError::Store(e.into())
+    }
+}
+
+impl From<firebreak_community::Invalid> for CommunityStoreError {
+    fn from(e: firebreak_community::Invalid) -> Self {
+        CommunityStoreError::Refused(e.into())
+    }
+}
+
+impl From<firebreak_community::ideas::IdeaError> for CommunityStoreError {
+    fn from(e: firebreak_community::ideas::IdeaError) -> Self {
+        CommunityStoreError::Refused(e.into())
+    }
+}
+
+impl From<firebreak_community::LedgerError> for CommunityStoreError {
+    fn from(e: firebreak_community::LedgerError) -> Self {
+        CommunityStoreError::Refused(e.into())
+    }
+}
+
+/// A new member. The caller hashes the password (argon2id); the store
+/// refuses anything that is not such a hash.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub customer_id: Option<i64>,
+    pub staff: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBoard {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub visibility: BoardVisibility,
+}
+
+/// A new topic and its first post (Markdown).
+#[derive(Debug, Clone)]
+pub struct NewTopic {
+    pub board: BoardId,
+    pub kind: TopicKind,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIdea {
+    pub title: String,
+    pub body: String,
+}
+
+/// A post as a topic's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostView {
+    pub post: Post,
+    pub author_name: String,
+    pub kudos: u32,
+    pub is_solution: bool,
+}
+
+/// A topic's page: the topic, its board, and its posts in reading order:
+/// the question, then the accepted solution, then the other replies oldest
+/// first. Hidden posts are there for staff only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicPage {
+    pub topic: Topic,
+    pub board: Board,
+    pub posts: Vec<PostView>,
+}
+
+/// A topic found by search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicHit {
+    pub topic: TopicId,
+    pub board: BoardId,
+    pub title: String,
+    pub solved: bool,
+}
+
+/// What merging a duplicate idea did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeOutcome {
+    /// Votes moved from the duplicate to the target.
+    pub moved: u32,
+    /// Votes dropped because their member had voted on the target too.
+    pub dropped: u32,
+    pub target: Idea,
+    pub duplicate: Idea,
+}
+
+/// Every ledger account's balance, and their sum (zero when the books
+/// balance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerTotals {
+    pub accounts: Vec<(String, i64)>,
+    pub sum: i64,
+    /// Transactions whose postings do not sum to zero (none, ever).
+    pub unbalanced_transactions: u64,
+}
+
+/// Row counts of the community's tables (for checks that a refused change
+/// changed nothing).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CommunityCounts {
+    pub members: u64,
+    pub boards: u64,
+    pub topics: u64,
+    pub posts: u64,
+    pub revisions: u64,
+    pub kudos: u64,
+    pub solutions: u64,
+    pub ideas: u64,
+    pub votes: u64,
+    pub transactions: u64,
+    pub postings: u64,
+    pub reports: u64,
+    pub moderation: u64,
+}
+
+/// The community's data, behind one interface (implemented by
+/// [`SqliteStore`](crate::SqliteStore)).
+#[async_trait]
+pub trait CommunityStore: Send + Sync + 'static {
+    /// Creates a member; an email already taken is refused.
+    async fn create_member(&self, member: NewMember) -> Result<Member, CommunityStoreError>;
+    async fn community_member(&self, id: MemberId) -> Result<Option<Member>, CommunityStoreError>;
+
+    /// Creates a board (staff only).
+    async fn create_board(&self, actor: Actor, board: NewBoard) -> Result<Board, CommunityStoreError>;
+
+    /// Creates a topic with its first post, in a board the actor can see.
+    async fn create_topic(&self, actor: Actor, topic: NewTopic) -> Result<(Topic, Post), CommunityStoreError>;
+
+    /// Replies to a visible, unlocked topic.
+    async fn reply(&self, actor: Actor, topic: TopicId, body: String) -> Result<Post, CommunityStoreError>;
+
+    /// Replaces a post's text (its author only), keeping the old text as a
+    /// revision.
+    async fn edit_post(&self, actor: Actor, post: PostId, body: String) -> Result<Post, CommunityStoreError>;
+
+    /// A post's earlier texts, oldest first.
+    async fn post_revisions(&self, post: PostId) -> Result<Vec<PostRevision>, CommunityStoreError>;
+
+    /// Accepts a reply as a question's solution (the asker or staff) and
+    /// awards its author `points.solution` in the same commit (nothing when
+    /// the asker answered themselves).
+    async fn accept_solution(
+        &self,
+        actor: Actor,
+        topic: TopicId,
+        post: PostId,
+        points: PointsConfig,
+    ) -> Result<Solution, CommunityStoreError>;
+
+    /// Gives kudos to a post (once per member, never to one's own post),
+    /// awarding its author `points.kudos`.
+    async fn give_kudos(&self, actor: Actor, post: PostId, points: PointsConfig) -> Result<Kudos, CommunityStoreError>;
+
+    /// Hides a post (staff only, with a reason): it leaves search, a
+    /// solution it was stops being one, the points it earned (its solution
+    /// and its kudos) are reversed, and its open reports are resolved.
+    /// Answers the reversals.
+    async fn hide_post(
+        &self,
+        actor: Actor,
+        post: PostId,
+        reason: String,
+    ) -> Result<Vec<Transaction>, CommunityStoreError>;
+
+    /// Reports a post to the moderators (once per member per post; not
+    /// one's own).
+    async fn report_post(&self, actor: Actor, post: PostId, reason: String) -> Result<Report, CommunityStoreError>;
+
+    /// Open reports, oldest first (staff only).
+    async fn open_reports(&self, actor: Actor, limit: u32) -> Result<Vec<Report>, CommunityStoreError>;
+
+    /// Moves a topic to another board (staff only, with a reason; logged).
+    async fn move_topic(
+        &self,
+        actor: Actor,
+        topic: TopicId,
+        board: BoardId,
+        reason: String,
+    ) -> Result<Topic, CommunityStoreError>;
+
+    /// Locks a topic against replies and edits, or unlocks it (staff only,
+    /// with a reason; logged).
+    async fn set_topic_locked(
+        &self,
+        actor: Actor,
+        topic: TopicId,
+        locked: bool,
+        reason: String,
+    ) -> Result<Topic, CommunityStoreError>;
+
+    /// Bans a member (nothing they do is accepted any more) or lifts the
+    /// ban (staff only, with a reason; logged). Staff cannot ban staff.
+    async fn set_member_banned(
+        &self,
+        actor: Actor,
+        member: MemberId,
+        banned: bool,
+        reason: String,
+    ) -> Result<Member, CommunityStoreError>;
+
+    async fn create_idea(&self, actor: Actor, idea: NewIdea) -> Result<Idea, CommunityStoreError>;
+    async fn idea(&self, id: IdeaId) -> Result<Option<Idea>, CommunityStoreError>;
+
+    /// One vote per member per idea; none on a closed idea.
+    async fn vote(&self, actor: Actor, idea: IdeaId) -> Result<Idea, CommunityStoreError>;
+
+    /// Moves an idea to a new status (staff only); shipping it awards its
+    /// author `points.idea_shipped` (once, whatever happens after).
+    async fn set_idea_status(
+        &self,
+        actor: Actor,
+        idea: IdeaId,
+        status: IdeaStatus,
+        points: PointsConfig,
+    ) -> Result<Idea, CommunityStoreError>;
+
+    /// Merges idea `duplicate` into `target` (staff only): the duplicate's
+    /// votes move to the target, a member who voted on both counting once,
+    /// and the duplicate becomes `duplicate` pointing at the target.
+    async fn merge_ideas(
+        &self,
+        actor: Actor,
+        duplicate: IdeaId,
+        target: IdeaId,
+        reason: String,
+    ) -> Result<MergeOutcome, CommunityStoreError>;
+
+    /// Redeems the actor's points; `request_id` makes a retry harmless.
+    async fn redeem_points(
+        &self,
+        actor: Actor,
+        request_id: String,
+        amount: i64,
+        to: Redemption,
+    ) -> Result<Transaction, CommunityStoreError>;
+
+    async fn points_balance(&self, member: MemberId) -> Result<i64, CommunityStoreError>;
+    async fn ledger_totals(&self) -> Result<LedgerTotals, CommunityStoreError>;
+
+    /// What a member has done, for ranks and badges.
+    async fn member_totals(&self, member: MemberId) -> Result<Totals, CommunityStoreError>;
+
+    /// Topics in public boards whose title or posts match `query`, best
+    /// first.
+    async fn search_topics(&self, query: String, limit: u32) -> Result<Vec<TopicHit>, CommunityStoreError>;
+
+    /// A topic's page as `viewer` may see it (`None`: signed out); `None`
+    /// when there is no such topic or the viewer may not see it.
+    async fn topic_page(&self, viewer: Option<Actor>, topic: TopicId)
+    -> Result<Option<TopicPage>, CommunityStoreError>;
+
+    async fn community_counts(&self) -> Result<CommunityCounts, CommunityStoreError>;
+}

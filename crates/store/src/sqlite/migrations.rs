@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_outbound", include_str!("../../migrations/0009_outbound.sql")),
     ("0010_dashboards", include_str!("../../migrations/0010_dashboards.sql")),
     ("0011_entities", include_str!("../../migrations/0011_entities.sql")),
+    ("0012_incidents", include_str!("../../migrations/0012_incidents.sql")),
 ];
 
 /// The schema version this build expects.

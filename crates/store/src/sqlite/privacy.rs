@@ -153,7 +153,15 @@ pub fn erase(conn: &Connection, now: Timestamp, id: i64, actor: &str, reason: &s
     }
     conn.execute("DELETE FROM match_proposals WHERE customer_id = ?1 OR identity_id IN (SELECT id FROM identities WHERE customer_id = ?1)", [id])?;
     conn.execute("DELETE FROM identities WHERE customer_id = ?1", [id])?;
-    for table in ["customer_emails", "customer_phones", "customer_refs", "account_events", "consents"] {
+    for table in [
+        "customer_emails",
+        "customer_phones",
+        "customer_refs",
+        "customer_products",
+        "account_events",
+        "consents",
+        "notices",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE customer_id = ?1"), [id])?;
     }
     // Case records stay for reporting, without anything about the person.

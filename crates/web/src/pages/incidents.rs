@@ -438,7 +438,10 @@ fn form_target(f: &Fields) -> Result<LinkTarget, Refusal> {
 }
 
 async fn link_or_unlink(state: &AppState, who: &Principal, id: &str, f: &Fields, link: bool) -> Response {
-    let id = id_or_404!(who, id.to_owned());
+    let id = match parse_id(id) {
+        Ok(id) => id,
+        Err(r) => return error_page(who, &r),
+    };
     let target = match form_target(f) {
         Ok(t) => t,
         Err(r) => return render(state, who, id, &HashMap::new(), Some(r.message), r.status).await,

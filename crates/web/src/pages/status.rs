@@ -176,7 +176,7 @@ pub async fn atom(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             });
         }
     }
-    entries.sort_by(|a, b| b.updated.cmp(&a.updated));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.updated));
     let updated = entries.iter().map(|e| e.updated).max().unwrap_or_else(|| state.engine().clock().now());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");

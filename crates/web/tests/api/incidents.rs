@@ -72,7 +72,7 @@ fn has_email(p: usize) -> bool {
 
 /// An X or Facebook identity the customer wrote from (so a DM can reach them).
 fn has_identity(p: usize) -> bool {
-    p % 3 != 0
+    !p.is_multiple_of(3)
 }
 
 fn customer(j: usize) -> NewCustomer {
@@ -101,7 +101,7 @@ fn customer(j: usize) -> NewCustomer {
         phones: vec![],
         postal_area: Some(PostalArea::parse(&pl.area).unwrap()),
         refs,
-        products: if j % 3 == 0 { vec!["broadband".into()] } else { vec!["tv".into(), "mobile".into()] },
+        products: if j.is_multiple_of(3) { vec!["broadband".into()] } else { vec!["tv".into(), "mobile".into()] },
         preferred_channel,
     }
 }
@@ -200,8 +200,7 @@ async fn a_synthetic_outage_reaches_exactly_the_affected_customers_who_consented
     let mut jobs = tokio::task::JoinSet::new();
     let earlier = now.plus_millis(-3_600_000);
     let later = now.plus_millis(-1_800_000);
-    for j in 0..CUSTOMERS {
-        let id = ids[j];
+    for (j, &id) in ids.iter().enumerate() {
         let rows: Vec<Consent> = match (plan(j).p, j % 100) {
             (Some(p), _) => match consent(p) {
                 ConsentPlan::Never => vec![],
@@ -805,4 +804,86 @@ async fn customers_carry_products_and_a_preferred_channel_through_the_api() {
     assert_eq!(affected.len(), 1, "held by product, whatever the area");
     let bad = post(&app, "/api/v1/customers", json!({ "external_ref": "C-10", "preferred_channel": "pigeon" })).await;
     assert_eq!(problem(bad, 422, "validation_failed").await["errors"][0]["field"], "preferred_channel");
+}
+
+/// A signed-in browser of `role` and its CSRF token.
+async fn browser(app: &TestApp, role: firebreak_domain::staff::Role) -> (crate::helpers::Browser, String) {
+    let email = format!("{}@incidents.test", role.as_str());
+    app.engine
+        .add_staff(&email, &format!("{} person", role.as_str()), role, None, crate::helpers::PASSWORD)
+        .await
+        .unwrap();
+    let mut b = crate::helpers::Browser::new(app);
+    assert_eq!(b.login(&email, crate::helpers::PASSWORD).await.status(), 303);
+    let page = b.get("/account").await.text().await.unwrap();
+    let csrf = crate::helpers::hidden(&page, "_csrf");
+    (b, csrf)
+}
+
+#[tokio::test]
+async fn a_supervisor_opens_a_candidate_with_one_click_and_works_the_incident_from_its_page() {
+    use firebreak_domain::staff::Role;
+    let app = spawn_app().await;
+    let now = app.clock.now();
+    let cid = app
+        .store
+        .add_candidate(NewCandidate { key: Key::parse("area=XX1").unwrap(), raised_at: now, evidence: evidence(now) })
+        .await
+        .unwrap();
+    let (mut analyst, _) = browser(&app, Role::Analyst).await;
+    let page = analyst.get("/incidents").await.text().await.unwrap();
+    assert!(page.contains("area=XX1") && !page.contains("/incident-candidates/"), "an analyst sees, cannot open");
+
+    let (mut b, csrf) = browser(&app, Role::Supervisor).await;
+    let origin = app.url.clone();
+    let page = b.get("/incidents").await.text().await.unwrap();
+    assert!(page.contains(&format!("/incident-candidates/{cid}/open")) && !page.contains("<script>"), "{page}");
+    let resp = b.post_form(&format!("/incident-candidates/{cid}/open"), &[("_csrf", &csrf)], Some(&origin)).await;
+    assert_eq!(resp.status(), 303);
+    let to = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/incidents/") && to.ends_with("?done=incident-created"), "{to}");
+    let id: i64 = to["/incidents/".len()..to.find('?').unwrap()].parse().unwrap();
+    let page = b.get(&to).await.text().await.unwrap();
+    assert!(page.contains("The incident is open.") && page.contains("Burst of messages: area XX1"), "{page}");
+
+    // A refused form shows why, with the status of the refusal.
+    let bad = b
+        .post_form(
+            &format!("/incidents/{id}/bulk-reply"),
+            &[("_csrf", &csrf), ("default", "Hi {{nope}}")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert!(bad.text().await.unwrap().contains("is not a variable"));
+    let bad = b
+        .post_form(
+            &format!("/incidents/{id}/credits"),
+            &[("_csrf", &csrf), ("amount_minor", "-1"), ("currency", "GBP"), ("reason", "x")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    assert_eq!(app.store.incident_counts().await.unwrap().credits, 0);
+
+    let ok = b
+        .post_form(
+            &format!("/incidents/{id}/status"),
+            &[("_csrf", &csrf), ("status", "identified"), ("public", "1")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    let d: Value = app.get(&format!("/api/v1/incidents/{id}")).await.json().await.unwrap();
+    assert_eq!((d["status"].as_str(), d["public"].as_bool()), (Some("identified"), Some(true)));
+    let ok = b
+        .post_form(
+            &format!("/incidents/{id}/updates"),
+            &[("_csrf", &csrf), ("text", "On it."), ("public", "1")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    let status = app.anonymous.get(format!("{}/status", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(status.contains("On it."));
 }

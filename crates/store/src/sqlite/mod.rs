@@ -18,6 +18,7 @@ mod judgement;
 mod merges;
 mod migrations;
 mod outbound;
+mod outreach;
 mod people;
 mod privacy;
 mod reader;
@@ -637,23 +638,23 @@ impl Store for SqliteStore {
     }
 
     async fn affected_customers(&self, id: i64) -> Result<Vec<CustomerId>, StoreError> {
-        self.read(move |c| incidents::affected_ids(c, id)).await
+        self.read(move |c| outreach::affected_ids(c, id)).await
     }
 
     async fn queue_outreach(&self, id: i64, outreach: Outreach) -> Result<OutreachReport, StoreError> {
-        self.writer.run(move |c, _, now| incidents::outreach(c, now, id, &outreach)).await
+        self.writer.run(move |c, _, now| outreach::outreach(c, now, id, &outreach)).await
     }
 
     async fn notices(&self, incident: i64, after: i64, limit: u32) -> Result<Vec<Notice>, StoreError> {
-        self.read(move |c| incidents::notices(c, incident, after, limit)).await
+        self.read(move |c| outreach::notices(c, incident, after, limit)).await
     }
 
     async fn claim_notices(&self, limit: u32) -> Result<Vec<Notice>, StoreError> {
-        self.writer.run(move |c, _, now| incidents::claim_notices(c, now, limit)).await
+        self.writer.run(move |c, _, now| outreach::claim_notices(c, now, limit)).await
     }
 
     async fn notice_sent(&self, id: i64, external_id: String, request: String) -> Result<(), StoreError> {
-        self.writer.run(move |c, _, now| incidents::notice_sent(c, now, id, &external_id, &request)).await
+        self.writer.run(move |c, _, now| outreach::notice_sent(c, now, id, &external_id, &request)).await
     }
 
     async fn notice_failed(
@@ -663,27 +664,27 @@ impl Store for SqliteStore {
         retry_at: Option<firebreak_domain::Timestamp>,
         request: Option<String>,
     ) -> Result<(), StoreError> {
-        self.writer.run(move |c, _, _| incidents::notice_failed(c, id, &error, retry_at, request.as_deref())).await
+        self.writer.run(move |c, _, _| outreach::notice_failed(c, id, &error, retry_at, request.as_deref())).await
     }
 
     async fn recover_notices(&self) -> Result<usize, StoreError> {
-        self.writer.run(|c, _, _| incidents::recover_notices(c)).await
+        self.writer.run(|c, _, _| outreach::recover_notices(c)).await
     }
 
     async fn issue_credits(&self, id: i64, credits: NewCredits) -> Result<CreditReport, StoreError> {
-        self.writer.run(move |c, _, now| incidents::credit(c, now, id, &credits)).await
+        self.writer.run(move |c, _, now| outreach::credit(c, now, id, &credits)).await
     }
 
     async fn credits(&self, query: CreditQuery) -> Result<Vec<CreditRow>, StoreError> {
-        self.read(move |c| incidents::credit_rows(c, query)).await
+        self.read(move |c| outreach::credit_rows(c, query)).await
     }
 
     async fn suppression(&self, query: SuppressionQuery) -> Result<SuppressionPage, StoreError> {
-        self.read(move |c| incidents::suppression(c, query)).await
+        self.read(move |c| outreach::suppression(c, query)).await
     }
 
     async fn incident_counts(&self) -> Result<IncidentCounts, StoreError> {
-        self.read(incidents::counts).await
+        self.read(outreach::counts).await
     }
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod events;
 mod helpers;
+mod incident_pages;
 mod incidents;
 mod ingest;
 mod matching;

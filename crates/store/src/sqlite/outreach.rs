@@ -9,7 +9,7 @@
 //! queued in one statement of one writer job.
 
 use firebreak_domain::{Channel, CustomerId, Timestamp};
-use rusqlite::{Connection, Row, ToSql, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use serde_json::json;
 
 use super::{
@@ -476,6 +476,66 @@ pub fn suppression(conn: &Connection, q: SuppressionQuery) -> Result<Suppression
         None
     };
     Ok(SuppressionPage { items, next })
+}
+
+/// The incidents that touch a customer, for the 360: open incidents whose
+/// areas hold their postal area or that name a product they hold, and any
+/// incident a message or case of theirs is linked to; with the notice and
+/// credit they got.
+pub fn customer_incidents(
+    conn: &Connection,
+    id: i64,
+    postal: Option<&str>,
+    products: &[String],
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let linked: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT l.incident_id FROM incident_links l JOIN cases c ON c.id = l.target_id \
+             WHERE l.kind = 'case' AND l.unlinked_at IS NULL AND c.customer_id = ?1 \
+             UNION SELECT l.incident_id FROM incident_links l JOIN messages m ON m.id = l.target_id \
+             JOIN identities i ON i.id = m.identity_id \
+             WHERE l.kind = 'message' AND l.unlinked_at IS NULL AND i.customer_id = ?1",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for inc in incidents(conn, IncidentFilter::default())? {
+        let mut why: Vec<&str> = Vec::new();
+        if inc.status.is_open() {
+            if postal.is_some_and(|p| inc.all_areas().iter().any(|a| firebreak_domain::incident::area_within(p, a))) {
+                why.push("area");
+            }
+            if inc.all_products().iter().any(|p| products.contains(p)) {
+                why.push("product");
+            }
+        }
+        if linked.contains(&inc.id) {
+            why.push("linked");
+        }
+        if why.is_empty() {
+            continue;
+        }
+        let notice: Option<(String, String, String)> = conn
+            .prepare_cached(
+                "SELECT kind, channel, status FROM notices WHERE incident_id = ?1 AND customer_id = ?2 \
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![inc.id, id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let credit: Option<(i64, String)> = conn
+            .prepare_cached("SELECT amount_minor, currency FROM credits WHERE incident_id = ?1 AND customer_id = ?2")?
+            .query_row(params![inc.id, id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        out.push(json!({
+            "id": inc.id,
+            "title": inc.title,
+            "status": inc.status,
+            "why": why,
+            "notice": notice.map(|(kind, channel, status)| json!({ "kind": kind, "channel": channel, "status": status })),
+            "credit": credit.map(|(amount_minor, currency)| json!({ "amount_minor": amount_minor, "currency": currency })),
+        }));
+    }
+    Ok(out)
 }
 
 pub fn counts(conn: &Connection) -> Result<IncidentCounts, StoreError> {

@@ -634,6 +634,11 @@ async fn customers_carry_products_and_a_preferred_channel_through_the_api() {
     }
     let zip = incident_by_hand(&app, json!({ "title": "Outage in 941", "keys": ["area=941"] })).await;
     assert_eq!(app.store.affected_customers(zip).await.unwrap().len(), 2);
+    let c9 = app.store.customer_by_ref("C-9".into()).await.unwrap().unwrap();
+    let c360: Value = app.get(&format!("/api/v1/customers/{c9}")).await.json().await.unwrap();
+    assert_eq!((c360["products"].clone(), c360["preferred_channel"].clone()), (json!(["broadband", "tv"]), json!("x")));
+    assert_eq!(c360["incidents"][0]["id"], id);
+    assert_eq!(c360["incidents"][0]["why"], json!(["product"]));
     let bad = post(&app, "/api/v1/customers", json!({ "external_ref": "C-10", "preferred_channel": "pigeon" })).await;
     assert_eq!(problem(bad, 422, "validation_failed").await["errors"][0]["field"], "preferred_channel");
 }

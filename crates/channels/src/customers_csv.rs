@@ -14,6 +14,8 @@
 //! | `account`, `accounts`, `account_number`           | account numbers, separated by `;` or `,` |
 //! | `handles`                                         | handles on channels, `x:@maria_runs; facebook:1234` |
 //! | `x_handle`, `twitter`                             | an X handle |
+//! | `products`, `services`, `product`, `service`      | products and services held, separated by `;` or `,` (lower-cased) |
+//! | `preferred_channel`                               | the channel the customer prefers (`email`, `x`, `facebook`, `sms`...) |
 //!
 //! The file is the company's own data, so values are checked strictly: an
 //! address that is not an email, a phone that is not a number, a name with a
@@ -23,7 +25,7 @@
 
 use std::io::Read;
 
-use firebreak_domain::{CustomerRef, DisplayName, Email, ExternalId, NewCustomer, Phone, PostalArea};
+use firebreak_domain::{Channel, CustomerRef, DisplayName, Email, ExternalId, NewCustomer, Phone, PostalArea};
 
 use crate::{
     RowError,
@@ -38,6 +40,8 @@ const POSTAL: [&str; 5] = ["postal_area", "postcode", "postal_code", "zip", "zip
 const ACCOUNT: [&str; 3] = ["account", "accounts", "account_number"];
 const HANDLES: [&str; 1] = ["handles"];
 const X_HANDLE: [&str; 2] = ["x_handle", "twitter"];
+const PRODUCTS: [&str; 4] = ["products", "services", "product", "service"];
+const PREFERRED: [&str; 1] = ["preferred_channel"];
 
 /// The rows of a customers file, as customers or row errors.
 pub struct CustomerRows<R> {
@@ -53,6 +57,9 @@ struct Columns {
     account: Option<usize>,
     handles: Option<usize>,
     x_handle: Option<usize>,
+    /// Both a `products` and a `services` column may be present.
+    products: Vec<usize>,
+    preferred: Option<usize>,
 }
 
 /// Reads a customers file. A header with none of the known columns is one
@@ -71,10 +78,12 @@ fn columns(h: &Header) -> Result<Columns, RowError> {
         account: h.find(&ACCOUNT),
         handles: h.find(&HANDLES),
         x_handle: h.find(&X_HANDLE),
+        products: PRODUCTS.iter().filter_map(|name| h.find(&[name])).collect(),
+        preferred: h.find(&PREFERRED),
     };
     let known =
         [cols.external, cols.name, cols.email, cols.phone, cols.postal, cols.account, cols.handles, cols.x_handle];
-    if known.iter().all(Option::is_none) {
+    if known.iter().all(Option::is_none) && cols.products.is_empty() {
         return Err(RowError::new(
             1,
             None,
@@ -123,16 +132,38 @@ fn row(line: u64, r: &csv::StringRecord, c: &Columns, _header: &Header) -> Resul
     refs.extend(list(optional_cell(r, c.x_handle), |s| {
         CustomerRef::parse("x", s).map_err(|e| RowError::column(line, "x_handle", e))
     })?);
+    let mut products: Vec<String> = Vec::new();
+    for &col in &c.products {
+        for p in list(optional_cell(r, Some(col)), |s| product(line, s))? {
+            if !products.contains(&p) {
+                products.push(p);
+            }
+        }
+    }
+    let preferred_channel = optional_cell(r, c.preferred)
+        .map(|s| Channel::parse(&s.trim().to_lowercase()).map_err(|e| RowError::column(line, "preferred_channel", e)))
+        .transpose()?;
     if external_ref.is_none()
         && name.is_none()
         && emails.is_empty()
         && phones.is_empty()
         && postal_area.is_none()
         && refs.is_empty()
+        && products.is_empty()
     {
         return Err(RowError::new(line, None, "empty_row", "the row has no customer values"));
     }
-    Ok(NewCustomer { external_ref, name, emails, phones, postal_area, refs })
+    Ok(NewCustomer { external_ref, name, emails, phones, postal_area, refs, products, preferred_channel })
+}
+
+/// A product or service name: trimmed, lower-cased, single spaces, at most
+/// 100 bytes, no control characters.
+fn product(line: u64, s: &str) -> Result<String, RowError> {
+    let p = s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    if p.len() > 100 || p.chars().any(char::is_control) {
+        return Err(RowError::new(line, Some("products"), "invalid_product", "a product name is 1 to 100 characters"));
+    }
+    Ok(p)
 }
 
 /// Splits a cell on `;` and `,`, parses each part, and keeps each value once.
@@ -199,6 +230,18 @@ mod tests {
         let header: Vec<_> = read("plan,score\n".as_bytes()).collect();
         let err = header[0].as_ref().unwrap_err();
         assert_eq!((header.len(), err.line, err.code), (1, 1, "missing_column"));
+    }
+
+    #[test]
+    fn products_services_and_the_preferred_channel() {
+        let data = "external_id,postcode,products,services,preferred_channel\n\
+                    C-1,XX1 2AB,\"Broadband; TV\",mobile,Email\n\
+                    C-2,XX2 1AA,,,fax\n";
+        let rows: Vec<_> = read(data.as_bytes()).collect();
+        let c = rows[0].as_ref().unwrap();
+        assert_eq!(c.products, ["broadband", "tv", "mobile"]);
+        assert_eq!(c.preferred_channel, Some(Channel::Email));
+        assert_eq!(rows[1].as_ref().unwrap_err().code, "unknown_channel");
     }
 
     proptest::proptest! {

@@ -91,6 +91,7 @@ proptest! {
                 from: None,
                 from_name: from_name.clone(),
                 references,
+                new_thread: false,
             }),
             idempotency_key: key,
         };

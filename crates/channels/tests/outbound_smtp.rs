@@ -127,6 +127,7 @@ fn reply(text: &str, subject: &str) -> OutboundReply {
             from: None,
             from_name: None,
             references: vec!["<root.1@mail.example.com>".into()],
+            new_thread: false,
         }),
         idempotency_key: "reply-42".into(),
     }

@@ -151,6 +151,8 @@ pub async fn run(b: CasesBench) -> anyhow::Result<()> {
                     phones: vec![],
                     postal_area: None,
                     refs: CustomerRef::parse("x", &format!("p{j}")).into_iter().collect(),
+                    products: vec![],
+                    preferred_channel: None,
                 })
                 .collect();
             store.upsert_customers(batch).await?;

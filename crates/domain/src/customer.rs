@@ -171,6 +171,14 @@ pub struct NewCustomer {
     pub postal_area: Option<PostalArea>,
     /// Account, order and booking numbers, and handles on channels.
     pub refs: Vec<CustomerRef>,
+    /// The products and services the customer holds (lower-cased), which
+    /// an incident on a product affects.
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// The channel the customer prefers to be told things on (proactive
+    /// notices go there when they consented).
+    #[serde(default)]
+    pub preferred_channel: Option<Channel>,
 }
 
 /// A stored customer.

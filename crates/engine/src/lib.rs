@@ -11,6 +11,7 @@
 //! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
 //! streams ([`Engine::changed`]).
 
+pub mod incidents;
 pub mod outbound;
 pub mod staff;
 pub mod watcher;

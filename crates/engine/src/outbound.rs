@@ -106,6 +106,7 @@ impl Engine {
                 from: None,
                 from_name: None,
                 references,
+                new_thread: false,
             })
         } else {
             None
@@ -217,11 +218,22 @@ impl Engine {
                 Ok(n) => tracing::warn!(replies = n, "replies whose attempt was cut short are marked unknown"),
                 Err(e) => tracing::error!(error = %e, "cannot check for interrupted replies"),
             }
+            match engine.store.recover_notices().await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(notices = n, "incident notices whose attempt was cut short are marked unknown"),
+                Err(e) => tracing::error!(error = %e, "cannot check for interrupted notices"),
+            }
             loop {
+                // Replies to people waiting come before proactive notices.
                 match engine.deliver_due().await {
                     Ok(n) if n > 0 => continue,
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "the reply worker failed; it will try again"),
+                }
+                match engine.deliver_notices_due().await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "the notice worker failed; it will try again"),
                 }
                 tokio::select! {
                     _ = engine.outbound_wake.notified() => {}

@@ -242,8 +242,13 @@ pub struct Customer360 {
     pub promises: Vec<Promise>,
     pub consents: Vec<Consent>,
     pub proposals: Vec<MatchProposal>,
-    /// Incidents that touch the customer (from the incidents issue; empty until then).
+    /// Incidents that touch the customer: `{id, title, status, why: [area,
+    /// product, linked], notice, credit}`.
     pub incidents: Vec<serde_json::Value>,
+    /// Products and services the customer holds.
+    pub products: Vec<String>,
+    /// The channel they prefer for proactive notices.
+    pub preferred_channel: Option<firebreak_domain::Channel>,
     pub merged_into: Option<CustomerId>,
 }
 

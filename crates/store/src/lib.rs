@@ -14,6 +14,7 @@ mod baseline;
 mod cases;
 mod community;
 mod error;
+mod incidents;
 mod outbound;
 mod query;
 mod sqlite;
@@ -40,6 +41,12 @@ pub use community::{
     NewTopic, PostView, TopicHit, TopicPage,
 };
 pub use error::StoreError;
+pub use incidents::{
+    AffectedCounts, Candidate, CandidateStatus, CreditQuery, CreditReport, CreditRow, Incident, IncidentChange,
+    IncidentCounts, IncidentDetail, IncidentFilter, IncidentLink, IncidentNote, LinkTarget, NewCredits, NewIncident,
+    Notice, NoticeKind, NoticeTemplate, Outreach, OutreachReport, Skipped, SuppressionPage, SuppressionQuery,
+    SuppressionReason, SuppressionRow,
+};
 pub use outbound::{DeliveryStatus, NewOutbound, OutboundJob, ReplyDelivery};
 pub use query::{
     Cursor, CustomerOutcome, FirstResponse, IngestOutcome, MessagePage, MessageQuery, SearchHit, SearchQuery,
@@ -277,4 +284,72 @@ pub trait Store: Send + Sync + 'static {
 
     /// Commits whatever is queued and stops the writer. Later writes fail.
     async fn close(&self) -> Result<(), StoreError>;
+
+    // Incidents (issue 6): candidates, incidents, links, outreach, credits,
+    // suppression.
+
+    /// Records a burst the detector raised; returns the candidate's id.
+    async fn add_candidate(&self, c: firebreak_domain::incident::NewCandidate) -> Result<i64, StoreError>;
+    /// Candidates newest first, with this status or any.
+    async fn candidates(&self, status: Option<CandidateStatus>, limit: u32) -> Result<Vec<Candidate>, StoreError>;
+    async fn candidate(&self, id: i64) -> Result<Option<Candidate>, StoreError>;
+    /// Opens a candidate as an incident (its key; its areas and products
+    /// those of the key; started at the bucket that crossed), links its
+    /// sample messages and marks it opened, in one transaction. Opening it
+    /// again answers the same incident; a dismissed one is refused.
+    async fn open_candidate(&self, id: i64, by: String) -> Result<Incident, StoreError>;
+    async fn dismiss_candidate(&self, id: i64, by: String) -> Result<Candidate, StoreError>;
+    /// Creates an incident (checked by the engine); returns its id.
+    async fn create_incident(&self, incident: NewIncident) -> Result<i64, StoreError>;
+    async fn incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError>;
+    /// Open incidents first, newest first.
+    async fn incidents(&self, filter: IncidentFilter) -> Result<Vec<Incident>, StoreError>;
+    /// Changes an incident; a change of status is noted as an internal
+    /// update, and resolving stamps `resolved_at`.
+    async fn update_incident(&self, id: i64, change: IncidentChange, by: String) -> Result<Incident, StoreError>;
+    /// Adds a public (status page) or internal update.
+    async fn add_incident_update(
+        &self,
+        id: i64,
+        public: bool,
+        text: String,
+        by: String,
+    ) -> Result<IncidentNote, StoreError>;
+    /// The updates of an incident, newest first (only public ones if asked).
+    async fn incident_updates(&self, id: i64, public_only: bool) -> Result<Vec<IncidentNote>, StoreError>;
+    /// An agent links a message (with its case) or a case.
+    async fn link_incident(&self, id: i64, target: LinkTarget, by: String) -> Result<(), StoreError>;
+    /// An agent unlinks; automatic linking will not add it again.
+    async fn unlink_incident(&self, id: i64, target: LinkTarget, by: String) -> Result<(), StoreError>;
+    /// Links each message (and its case) to every open incident it matches
+    /// and that had started by its time (see `sqlite::incidents`), except
+    /// where an agent unlinked it. Returns how many message links were made.
+    async fn link_new_messages(
+        &self,
+        items: Vec<(MessageId, firebreak_domain::incident::Facets, firebreak_domain::Timestamp)>,
+    ) -> Result<usize, StoreError>;
+    /// The customers an incident affects (by area, product or service).
+    async fn affected_customers(&self, id: i64) -> Result<Vec<CustomerId>, StoreError>;
+    /// Queues notices or follow-ups to affected customers in one writer job.
+    async fn queue_outreach(&self, id: i64, outreach: Outreach) -> Result<OutreachReport, StoreError>;
+    /// The notices of an incident by id, after `after`.
+    async fn notices(&self, incident: i64, after: i64, limit: u32) -> Result<Vec<Notice>, StoreError>;
+    /// Claims up to `limit` notices due now (each becomes `sending`).
+    async fn claim_notices(&self, limit: u32) -> Result<Vec<Notice>, StoreError>;
+    async fn notice_sent(&self, id: i64, external_id: String, request: String) -> Result<(), StoreError>;
+    async fn notice_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at: Option<firebreak_domain::Timestamp>,
+        request: Option<String>,
+    ) -> Result<(), StoreError>;
+    /// Marks notices cut short by a stop as `unknown`; returns how many.
+    async fn recover_notices(&self) -> Result<usize, StoreError>;
+    /// Credits every affected customer once (per incident and customer).
+    async fn issue_credits(&self, id: i64, credits: NewCredits) -> Result<CreditReport, StoreError>;
+    async fn credits(&self, query: CreditQuery) -> Result<Vec<CreditRow>, StoreError>;
+    /// Customers who must not get marketing now, with why.
+    async fn suppression(&self, query: SuppressionQuery) -> Result<SuppressionPage, StoreError>;
+    async fn incident_counts(&self) -> Result<IncidentCounts, StoreError>;
 }

@@ -98,6 +98,8 @@ proptest! {
                             phones: vec![Phone::parse(&format!("+4477009000{n:02}")).unwrap()],
                             postal_area: None,
                             refs: vec![],
+                            products: vec![],
+                            preferred_channel: None,
                         };
                         store.upsert_customers(vec![c]).await.unwrap();
                     }

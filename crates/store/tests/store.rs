@@ -181,6 +181,8 @@ async fn customers_upsert_on_external_ref() {
         phones: vec![],
         postal_area: None,
         refs: vec![],
+        products: vec![],
+        preferred_channel: None,
     };
     let a = store.upsert_customers(vec![c.clone()]).await.unwrap();
     let b = store.upsert_customers(vec![c]).await.unwrap();

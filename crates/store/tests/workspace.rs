@@ -58,6 +58,8 @@ async fn customer(
         phones: phones.iter().map(|p| Phone::parse(p).unwrap()).collect(),
         postal_area: None,
         refs: refs.iter().map(|(k, v)| CustomerRef::parse(k, v).unwrap()).collect(),
+        products: vec![],
+        preferred_channel: None,
     };
     store.upsert_customers(vec![c]).await.unwrap()[0].id.0
 }

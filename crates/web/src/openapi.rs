@@ -338,8 +338,51 @@ pub fn build() -> Value {
                 "responses": { "204": { "description": "Revoked" }, "404": problem_response("No such token") } } }
         }
     });
+    incident_paths(&mut doc, &bearer);
     annotate_access(&mut doc);
     doc
+}
+
+/// The incidents API (issue 6), added to the document's paths.
+fn incident_paths(doc: &mut Value, bearer: &Value) {
+    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+    let ok = |d: &str| json!({ "200": { "description": d }, "404": problem_response("No such incident"), "422": problem_response("A value is not valid; nothing was changed") });
+    let read = |summary: &str, d: &str| json!({ "summary": summary, "security": bearer, "responses": { "200": { "description": d } } });
+    let op = |summary: &str, responses: Value| json!({ "summary": summary, "security": bearer, "parameters": id, "responses": responses });
+    let paths = &mut doc["paths"];
+    paths["/api/v1/incidents"] = json!({
+        "get": { "summary": "Incidents, open ones first; ?status=open|all", "security": bearer,
+                 "parameters": [query("status", "open or all (default)", json!({ "type": "string", "enum": ["open", "all"] }))],
+                 "responses": { "200": { "description": "`{items}`" } } },
+        "post": { "summary": "Open an incident by hand: {title, status, keys: [\"area=SW1A\", \"brand=united|topic=outage\"], areas, products, services, public, eta, started_at}. It needs a key or an area; the ETA lies ahead", "security": bearer,
+                  "responses": { "201": { "description": "The incident with its updates, links and affected counts" }, "422": problem_response("No key and no area, an ETA in the past, a bad key; nothing was changed") } }
+    });
+    paths["/api/v1/incidents/{id}"] = json!({
+        "get": op("An incident with its updates, linked messages and cases, and affected counts", json!({ "200": { "description": "The incident" }, "404": problem_response("No such incident") })),
+        "patch": op("Change status, eta (null clears it), title, keys, areas, products, services, public; a status change is noted as an internal update", ok("The incident"))
+    });
+    paths["/api/v1/incidents/{id}/updates"] = json!({ "post": op("Post an update {text, public (default true)}; public ones show on /status and its feed", json!({ "201": { "description": "The update" }, "404": problem_response("No such incident"), "422": problem_response("No text") })) });
+    paths["/api/v1/incidents/{id}/links"] = json!({
+        "post": op("Link {message_id} (with its case) or {case_id}", ok("`{incident_id, linked}`")),
+        "delete": op("Unlink ?message_id= or ?case_id=; automatic linking will not add it again", ok("`{incident_id, unlinked}`"))
+    });
+    paths["/api/v1/incidents/{id}/outreach"] = json!({ "post": op("Queue a notice to every affected customer (postal area in the incident's areas, or holding one of its products or services) whose latest `proactive` consent is given, on their preferred channel (email, x, facebook). Optional {templates: {email: {subject, text}, x: {text}, facebook: {text}}} with {{customer_name}}, {{eta}}, {{incident_title}}, {{status_url}}. Run twice, it queues nothing new", ok("`{considered, queued, already, by_channel, skipped: [{reason, customers}]}`")) });
+    paths["/api/v1/incidents/{id}/follow-up"] = json!({ "post": op("Once resolved, queue a follow-up to each customer notified (same body as outreach)", ok("As outreach")) });
+    paths["/api/v1/incidents/{id}/notices"] = json!({ "get": op("The notices queued for the incident, with their delivery; ?after=&limit=", json!({ "200": { "description": "`{items, next}`" } })) });
+    paths["/api/v1/incidents/{id}/credits"] = json!({ "post": op("Credit every affected customer once: {amount_minor > 0, currency (ISO 4217), reason}", ok("`{affected, issued, already}`")) });
+    paths["/api/v1/incidents/{id}/bulk-reply"] = json!({ "post": op("Answer every linked case once, on its own channel: {templates: {x: text, facebook: text, email: text, default: text}}", json!({ "202": { "description": "`{items: [{case_id, channel, reply_id, status, code, message}]}`" }, "404": problem_response("No such incident"), "422": problem_response("An unknown template variable or channel") })) });
+    paths["/api/v1/incident-candidates"] =
+        json!({ "get": read("Bursts the detector raised; ?status=open|opened|dismissed|all&limit=", "`{items}`") });
+    paths["/api/v1/incident-candidates/{id}"] = json!({ "get": op("A candidate with its evidence", json!({ "200": { "description": "The candidate" }, "404": problem_response("No such candidate") })) });
+    paths["/api/v1/incident-candidates/{id}/open"] = json!({ "post": op("Open the candidate as an incident (one click; again answers the same incident)", json!({ "201": { "description": "The incident" }, "404": problem_response("No such candidate"), "422": problem_response("The candidate was dismissed") })) });
+    paths["/api/v1/incident-candidates/{id}/dismiss"] = json!({ "post": op("Dismiss the candidate", json!({ "200": { "description": "The candidate" }, "404": problem_response("No such candidate"), "422": problem_response("The candidate was opened") })) });
+    paths["/api/v1/credits"] =
+        json!({ "get": read("The credits ledger, oldest first; ?incident=&after=&limit=", "`{items, next}`") });
+    paths["/api/v1/credits.csv"] =
+        json!({ "get": read("The credits ledger as CSV for billing; ?incident=", "text/csv") });
+    paths["/api/v1/suppression"] = json!({ "get": read("Customers who must not get marketing now, each with its reasons (affected_by_incident, linked_to_incident, open_complaint, marketing_consent_withdrawn, and with ?offer=acquisition existing_customer); ?after=&limit=", "`{items: [{customer_id, external_ref, reasons}], next}`") });
+    paths["/api/v1/suppression.csv"] =
+        json!({ "get": read("The whole suppression list as CSV; ?offer=acquisition", "text/csv") });
 }
 
 /// Writes each operation's access rule from the route table into the

@@ -99,7 +99,7 @@ pub fn compose(reply: &OutboundReply, sender: &Sender, date: Timestamp) -> Resul
     header(&mut head, "Date", &date);
     header(&mut head, "From", &mailbox("From", from_name, from_addr)?);
     header(&mut head, "To", &mailbox("To", threading.to_name.as_deref(), to_addr)?);
-    header(&mut head, "Subject", &subject(&threading.subject)?);
+    header(&mut head, "Subject", &subject(&threading.subject, !threading.new_thread)?);
     header(&mut head, "Message-ID", &format!("<{message_id}>"));
     if let Some(parent) = parent {
         header(&mut head, "In-Reply-To", &format!("<{parent}>"));
@@ -195,11 +195,12 @@ fn header_text(field: &str, value: &str) -> Result<String, SendError> {
     Ok(value.replace('\t', " ").trim().to_owned())
 }
 
-/// The Subject value: `Re: ` prefixed, encoded when it is not plain ASCII.
-fn subject(raw: &str) -> Result<String, SendError> {
+/// The Subject value: `Re: ` prefixed when it answers (`reply`), encoded
+/// when it is not plain ASCII.
+fn subject(raw: &str, reply: bool) -> Result<String, SendError> {
     let text = header_text("subject", raw)?;
     let has_re = text.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:"));
-    let text = if has_re { text } else { format!("Re: {text}").trim_end().to_owned() };
+    let text = if has_re || !reply { text } else { format!("Re: {text}").trim_end().to_owned() };
     let plain = text.bytes().all(|b| (0x20..0x7F).contains(&b))
         && !text.contains("=?")
         && text.split(' ').all(|w| w.len() <= 900);
@@ -309,14 +310,15 @@ mod tests {
 
     #[test]
     fn subjects() {
-        assert_eq!(subject("Order 42").unwrap(), "Re: Order 42");
-        assert_eq!(subject("RE: Order 42").unwrap(), "RE: Order 42");
-        assert_eq!(subject("").unwrap(), "Re:");
-        assert_eq!(subject("Über").unwrap(), "=?UTF-8?B?UmU6IMOcYmVy?=");
-        assert_eq!(subject("a=?b").unwrap(), "=?UTF-8?B?UmU6IGE9P2I=?=");
-        assert_eq!(subject("x\r\nBcc: a@b.c").unwrap_err().code(), "header_line_break");
-        assert_eq!(subject("x\u{1b}").unwrap_err().code(), "header_control_character");
-        let long = subject(&"word ".repeat(40)).unwrap();
+        assert_eq!(subject("Order 42", true).unwrap(), "Re: Order 42");
+        assert_eq!(subject("RE: Order 42", true).unwrap(), "RE: Order 42");
+        assert_eq!(subject("", true).unwrap(), "Re:");
+        assert_eq!(subject("Über", true).unwrap(), "=?UTF-8?B?UmU6IMOcYmVy?=");
+        assert_eq!(subject("a=?b", true).unwrap(), "=?UTF-8?B?UmU6IGE9P2I=?=");
+        assert_eq!(subject("x\r\nBcc: a@b.c", true).unwrap_err().code(), "header_line_break");
+        assert_eq!(subject("x\u{1b}", true).unwrap_err().code(), "header_control_character");
+        assert_eq!(subject("Broadband outage in XX1", false).unwrap(), "Broadband outage in XX1");
+        let long = subject(&"word ".repeat(40), true).unwrap();
         assert!(long.split("\r\n").all(|l| l.len() <= 78), "{long}");
     }
 

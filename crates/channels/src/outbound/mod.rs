@@ -117,6 +117,10 @@ pub struct EmailThreading {
     /// Message-ID (`in_reply_to`) is appended to make ours.
     #[serde(default)]
     pub references: Vec<String>,
+    /// A message that starts a conversation (an incident notice), not a
+    /// reply: its subject is used as it is, without `Re: `.
+    #[serde(default)]
+    pub new_thread: bool,
 }
 
 /// A reply the platform accepted.

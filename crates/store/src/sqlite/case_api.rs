@@ -524,6 +524,10 @@ pub fn customer_360(conn: &Connection, id: i64) -> Result<Option<Customer360>, S
     let strings = |sql: &str| -> Result<Vec<String>, StoreError> {
         Ok(conn.prepare_cached(sql)?.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?)
     };
+    let products = strings("SELECT product FROM customer_products WHERE customer_id = ?1 ORDER BY product")?;
+    let preferred: Option<String> =
+        conn.prepare_cached("SELECT preferred_channel FROM customers WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    let postal_text = postal.clone();
     let emails = strings("SELECT email FROM customer_emails WHERE customer_id = ?1 ORDER BY email")?
         .iter()
         .filter_map(|e| Email::parse(e).ok())
@@ -614,7 +618,9 @@ pub fn customer_360(conn: &Connection, id: i64) -> Result<Option<Customer360>, S
         promises,
         consents,
         proposals,
-        incidents: Vec::new(),
+        incidents: super::outreach::customer_incidents(conn, id, postal_text.as_deref(), &products)?,
+        products,
+        preferred_channel: preferred.and_then(|c| firebreak_domain::Channel::parse(&c).ok()),
         merged_into: merged_into.map(CustomerId),
     }))
 }

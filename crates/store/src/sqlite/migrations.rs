@@ -21,6 +21,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_outbound", include_str!("../../migrations/0009_outbound.sql")),
     ("0010_dashboards", include_str!("../../migrations/0010_dashboards.sql")),
     ("0011_entities", include_str!("../../migrations/0011_entities.sql")),
+    ("0012_incidents", include_str!("../../migrations/0012_incidents.sql")),
     ("0013_alerts", include_str!("../../migrations/0013_alerts.sql")),
     ("0014_community", include_str!("../../migrations/0014_community.sql")),
 ];

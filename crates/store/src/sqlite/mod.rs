@@ -15,10 +15,12 @@ mod cases;
 mod community;
 mod customer_search;
 mod dashboards;
+mod incidents;
 mod judgement;
 mod merges;
 mod migrations;
 mod outbound;
+mod outreach;
 mod people;
 mod privacy;
 mod reader;
@@ -51,6 +53,11 @@ use crate::{
     StoreStats, Team, stats::StatsInner,
 };
 use crate::{ApiTokenInfo, NewApiToken, NewSession, NewStaff, SessionRecord, StaffLogin, TokenRecord};
+use crate::{
+    Candidate, CandidateStatus, CreditQuery, CreditReport, CreditRow, Incident, IncidentChange, IncidentCounts,
+    IncidentDetail, IncidentFilter, IncidentNote, LinkTarget, NewCredits, NewIncident, Notice, Outreach,
+    OutreachReport, SuppressionPage, SuppressionQuery,
+};
 use crate::{CustomerLinks, CustomerSummary, QueueCountQuery, QueueCounts, SupervisorStats};
 use crate::{NewOutbound, OutboundJob, ReplyDelivery};
 use firebreak_domain::staff::{Role, StaffAccount};
@@ -578,6 +585,124 @@ impl Store for SqliteStore {
 
     async fn close(&self) -> Result<(), StoreError> {
         self.writer.close().await
+    }
+
+    async fn add_candidate(&self, c: firebreak_domain::incident::NewCandidate) -> Result<i64, StoreError> {
+        self.writer.run(move |conn, _, now| incidents::add_candidate(conn, now, &c)).await
+    }
+
+    async fn candidates(&self, status: Option<CandidateStatus>, limit: u32) -> Result<Vec<Candidate>, StoreError> {
+        self.read(move |c| incidents::candidates(c, status, limit)).await
+    }
+
+    async fn candidate(&self, id: i64) -> Result<Option<Candidate>, StoreError> {
+        self.read(move |c| incidents::candidate(c, id)).await
+    }
+
+    async fn open_candidate(&self, id: i64, by: String) -> Result<Incident, StoreError> {
+        self.writer.run(move |c, _, now| incidents::open_candidate(c, now, id, &by)).await
+    }
+
+    async fn dismiss_candidate(&self, id: i64, by: String) -> Result<Candidate, StoreError> {
+        self.writer.run(move |c, _, now| incidents::dismiss_candidate(c, now, id, &by)).await
+    }
+
+    async fn create_incident(&self, incident: NewIncident) -> Result<i64, StoreError> {
+        self.writer.run(move |c, _, now| incidents::create_incident(c, now, &incident, None)).await
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
+        self.read(move |c| incidents::detail(c, id)).await
+    }
+
+    async fn incidents(&self, filter: IncidentFilter) -> Result<Vec<Incident>, StoreError> {
+        self.read(move |c| incidents::incidents(c, filter)).await
+    }
+
+    async fn update_incident(&self, id: i64, change: IncidentChange, by: String) -> Result<Incident, StoreError> {
+        self.writer.run(move |c, _, now| incidents::update_incident(c, now, id, &change, &by)).await
+    }
+
+    async fn add_incident_update(
+        &self,
+        id: i64,
+        public: bool,
+        text: String,
+        by: String,
+    ) -> Result<IncidentNote, StoreError> {
+        self.writer.run(move |c, _, now| incidents::add_update(c, now, id, public, &text, &by)).await
+    }
+
+    async fn incident_updates(&self, id: i64, public_only: bool) -> Result<Vec<IncidentNote>, StoreError> {
+        self.read(move |c| incidents::updates(c, id, public_only)).await
+    }
+
+    async fn link_incident(&self, id: i64, target: LinkTarget, by: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| incidents::link(c, now, id, target, &by)).await
+    }
+
+    async fn unlink_incident(&self, id: i64, target: LinkTarget, by: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| incidents::unlink(c, now, id, target, &by)).await
+    }
+
+    async fn link_new_messages(
+        &self,
+        items: Vec<(MessageId, firebreak_domain::incident::Facets, firebreak_domain::Timestamp)>,
+    ) -> Result<usize, StoreError> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        self.writer.run(move |c, _, now| incidents::link_new_messages(c, now, &items)).await
+    }
+
+    async fn affected_customers(&self, id: i64) -> Result<Vec<CustomerId>, StoreError> {
+        self.read(move |c| outreach::affected_ids(c, id)).await
+    }
+
+    async fn queue_outreach(&self, id: i64, outreach: Outreach) -> Result<OutreachReport, StoreError> {
+        self.writer.run(move |c, _, now| outreach::outreach(c, now, id, &outreach)).await
+    }
+
+    async fn notices(&self, incident: i64, after: i64, limit: u32) -> Result<Vec<Notice>, StoreError> {
+        self.read(move |c| outreach::notices(c, incident, after, limit)).await
+    }
+
+    async fn claim_notices(&self, limit: u32) -> Result<Vec<Notice>, StoreError> {
+        self.writer.run(move |c, _, now| outreach::claim_notices(c, now, limit)).await
+    }
+
+    async fn notice_sent(&self, id: i64, external_id: String, request: String) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, now| outreach::notice_sent(c, now, id, &external_id, &request)).await
+    }
+
+    async fn notice_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at: Option<firebreak_domain::Timestamp>,
+        request: Option<String>,
+    ) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, _| outreach::notice_failed(c, id, &error, retry_at, request.as_deref())).await
+    }
+
+    async fn recover_notices(&self) -> Result<usize, StoreError> {
+        self.writer.run(|c, _, _| outreach::recover_notices(c)).await
+    }
+
+    async fn issue_credits(&self, id: i64, credits: NewCredits) -> Result<CreditReport, StoreError> {
+        self.writer.run(move |c, _, now| outreach::credit(c, now, id, &credits)).await
+    }
+
+    async fn credits(&self, query: CreditQuery) -> Result<Vec<CreditRow>, StoreError> {
+        self.read(move |c| outreach::credit_rows(c, query)).await
+    }
+
+    async fn suppression(&self, query: SuppressionQuery) -> Result<SuppressionPage, StoreError> {
+        self.read(move |c| outreach::suppression(c, query)).await
+    }
+
+    async fn incident_counts(&self) -> Result<IncidentCounts, StoreError> {
+        self.read(outreach::counts).await
     }
 }
 

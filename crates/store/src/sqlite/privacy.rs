@@ -82,6 +82,7 @@ pub fn export(conn: &Connection, id: i64) -> Result<Option<Value>, StoreError> {
             "id": person.id, "external_ref": person.external_ref, "name": person.name,
             "emails": person.emails, "phones": person.phones, "postal_area": person.postal_area,
             "provisional": person.provisional, "references": person.refs,
+            "products": person.products, "preferred_channel": person.preferred_channel,
         },
         "identities": person.identities,
         "messages": messages,
@@ -90,6 +91,8 @@ pub fn export(conn: &Connection, id: i64) -> Result<Option<Value>, StoreError> {
         "consents": person.consents,
         "match_proposals": rows_json(conn, "SELECT id, identity_id, score, evidence, status, created_at FROM match_proposals WHERE customer_id = ?1 ORDER BY id", id)?,
         "audit": rows_json(conn, "SELECT at, actor, action, details, reason FROM audit_log WHERE customer_id = ?1 ORDER BY id", id)?,
+        "incident_notices": rows_json(conn, "SELECT incident_id, kind, channel, address, subject, text, status, created_at, sent_at FROM notices WHERE customer_id = ?1 ORDER BY id", id)?,
+        "credits": rows_json(conn, "SELECT incident_id, amount_minor, currency, reason, created_at FROM credits WHERE customer_id = ?1 ORDER BY id", id)?,
     })))
 }
 
@@ -153,7 +156,15 @@ pub fn erase(conn: &Connection, now: Timestamp, id: i64, actor: &str, reason: &s
     }
     conn.execute("DELETE FROM match_proposals WHERE customer_id = ?1 OR identity_id IN (SELECT id FROM identities WHERE customer_id = ?1)", [id])?;
     conn.execute("DELETE FROM identities WHERE customer_id = ?1", [id])?;
-    for table in ["customer_emails", "customer_phones", "customer_refs", "account_events", "consents"] {
+    for table in [
+        "customer_emails",
+        "customer_phones",
+        "customer_refs",
+        "customer_products",
+        "account_events",
+        "consents",
+        "notices",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE customer_id = ?1"), [id])?;
     }
     // Case records stay for reporting, without anything about the person.

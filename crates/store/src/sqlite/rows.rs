@@ -269,28 +269,35 @@ pub fn upsert_customers(
             Some(id) => {
                 conn.prepare_cached(
                     "UPDATE OR IGNORE customers SET name = coalesce(?2, name), postal_area = coalesce(?3, postal_area), \
-                     updated_at = ?4 WHERE id = ?1",
+                     updated_at = ?4, preferred_channel = coalesce(?5, preferred_channel) WHERE id = ?1",
                 )?
                 .execute(params![
                     id,
                     c.name.as_ref().map(DisplayName::as_str),
                     c.postal_area.as_ref().map(|p| p.as_str()),
-                    now.unix_millis()
+                    now.unix_millis(),
+                    c.preferred_channel.map(|ch| ch.as_str())
                 ])?;
+                // The records name what the customer holds now: a new list
+                // replaces the old one (an empty list leaves it as it was).
+                if !c.products.is_empty() {
+                    conn.prepare_cached("DELETE FROM customer_products WHERE customer_id = ?1")?.execute([id])?;
+                }
                 (id, false)
             }
             None => {
                 let id: i64 = conn
                     .prepare_cached(
-                        "INSERT INTO customers (external_ref, name, postal_area, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
+                        "INSERT INTO customers (external_ref, name, postal_area, created_at, updated_at, \
+                         preferred_channel) VALUES (?1, ?2, ?3, ?4, ?4, ?5) RETURNING id",
                     )?
                     .query_row(
                         params![
                             c.external_ref,
                             c.name.as_ref().map(DisplayName::as_str),
                             c.postal_area.as_ref().map(|p| p.as_str()),
-                            now.unix_millis()
+                            now.unix_millis(),
+                            c.preferred_channel.map(|ch| ch.as_str())
                         ],
                         |r| r.get(0),
                     )?;
@@ -311,6 +318,11 @@ pub fn upsert_customers(
             conn.prepare_cached("INSERT OR IGNORE INTO customer_refs (kind, value, customer_id) VALUES (?1, ?2, ?3)")?;
         for r in &c.refs {
             reference.execute(params![r.kind, r.value, id])?;
+        }
+        let mut product =
+            conn.prepare_cached("INSERT OR IGNORE INTO customer_products (customer_id, product) VALUES (?1, ?2)")?;
+        for p in &c.products {
+            product.execute(params![id, p])?;
         }
         out.push(CustomerOutcome { id: CustomerId(id), created });
     }

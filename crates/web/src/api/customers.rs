@@ -131,6 +131,10 @@ pub struct CustomerBody {
     /// `[{"kind": "account", "value": "88123344"}, {"kind": "x", "value": "@maria_runs"}]`
     #[serde(default)]
     refs: Vec<RefBody>,
+    /// Products and services the customer holds.
+    #[serde(default)]
+    products: Vec<String>,
+    preferred_channel: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -163,9 +167,31 @@ pub async fn upsert(
             .map(|r| firebreak_domain::CustomerRef::parse(&r.kind, &r.value))
             .collect::<Result<_, _>>()
             .map_err(f("refs"))?,
+        products: products(&c.products)?,
+        preferred_channel: c
+            .preferred_channel
+            .as_deref()
+            .map(firebreak_domain::Channel::parse)
+            .transpose()
+            .map_err(f("preferred_channel"))?,
     };
     let out = state.engine().store().upsert_customers(vec![customer]).await.map_err(store_problem)?;
     out.into_iter().next().map(Json).ok_or_else(|| Problem::internal("the store answered an empty batch"))
+}
+
+/// Product names, lower-cased with single spaces, each once.
+fn products(raw: &[String]) -> Result<Vec<String>, Problem> {
+    let mut out: Vec<String> = Vec::new();
+    for p in raw {
+        let p = p.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if p.is_empty() || p.len() > 100 || p.chars().any(char::is_control) {
+            return Err(field_problem("products", "invalid_product", "a product name is 1 to 100 characters"));
+        }
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /api/v1/customers/{id}/export`: everything held about the person.

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod customers;
 pub mod events;
 pub mod inbound;
+pub mod incidents;
 pub mod messages;
 pub(crate) mod params;
 pub mod reports;

@@ -39,7 +39,9 @@ pub async fn export_schema() -> Json<serde_json::Value> {
                     "phones": { "type": "array", "items": { "type": "string" } },
                     "postal_area": { "type": ["string", "null"] },
                     "provisional": { "type": "boolean" },
-                    "references": { "type": "array" }
+                    "references": { "type": "array" },
+                    "products": { "type": "array", "items": { "type": "string" } },
+                    "preferred_channel": { "type": ["string", "null"] }
                 }
             },
             "identities": { "type": "array", "description": "The person on each channel" },
@@ -48,7 +50,9 @@ pub async fn export_schema() -> Json<serde_json::Value> {
             "account_events": { "type": "array" },
             "consents": { "type": "array" },
             "match_proposals": { "type": "array" },
-            "audit": { "type": "array", "description": "Links, merges and consent changes concerning them" }
+            "audit": { "type": "array", "description": "Links, merges and consent changes concerning them" },
+            "incident_notices": { "type": "array", "description": "Proactive notices about incidents sent to them" },
+            "credits": { "type": "array", "description": "Goodwill credits issued to them" }
         }
     }))
 }

@@ -109,9 +109,29 @@ pub fn panel(
                     }
                 }
             }
+            @if !c.products.is_empty() || c.preferred_channel.is_some() {
+                p.meta {
+                    @if !c.products.is_empty() { "Holds: " (c.products.join(", ")) }
+                    @if let Some(ch) = c.preferred_channel { " · prefers " (ch.as_str()) }
+                }
+            }
             h4 { "Incidents" }
             @if c.incidents.is_empty() { p.meta { "none" } }
-            ul.plain { @for i in &c.incidents { li { (i.get("title").and_then(|t| t.as_str()).unwrap_or("an incident")) } } }
+            ul.plain { @for i in &c.incidents { li {
+                @let title = i.get("title").and_then(|t| t.as_str()).unwrap_or("an incident");
+                @match i.get("id").and_then(serde_json::Value::as_i64) {
+                    Some(id) => a href={ "/incidents/" (id) } { (title) },
+                    None => (title),
+                }
+                span.meta {
+                    " · " (i.get("status").and_then(|t| t.as_str()).unwrap_or(""))
+                    @if let Some(n) = i.get("notice").filter(|n| !n.is_null()) {
+                        " · notice " (n.get("status").and_then(|t| t.as_str()).unwrap_or(""))
+                        " by " (n.get("channel").and_then(|t| t.as_str()).unwrap_or(""))
+                    }
+                    @if i.get("credit").is_some_and(|c| !c.is_null()) { " · credited" }
+                }
+            } } }
             @if let Some(w) = c.sentiment.last() {
                 p.meta {
                     "Mood in the week of " (short_time(w.week_start).get(..10).unwrap_or(""))

@@ -130,6 +130,15 @@ pub fn notice(q: &HashMap<String, String>) -> Markup {
         Some("revoked") => Some("The token is revoked.".into()),
         Some("staff-added") => Some("The account is created.".into()),
         Some("staff-updated") => Some("The account is changed.".into()),
+        Some("incident-created") => Some("The incident is open.".into()),
+        Some("incident-updated") => Some("The incident is updated.".into()),
+        Some("candidate-dismissed") => Some("The candidate is dismissed.".into()),
+        Some("linked") => Some("Linked to the incident.".into()),
+        Some("unlinked") => Some("Unlinked; it will not be linked again automatically.".into()),
+        Some("outreach") => Some(format!("{n} notice(s) queued to affected customers.")),
+        Some("follow-up") => Some(format!("{n} follow-up(s) queued.")),
+        Some("credits") => Some(format!("{n} credit(s) issued.")),
+        Some("bulk-reply") => Some(format!("{n} linked case(s) answered (each once).")),
         _ => None,
     };
     let sent = q.contains_key("sent");

@@ -12,10 +12,12 @@ mod customer_panel;
 pub mod customers;
 mod forms;
 pub mod inbox;
+pub mod incidents;
 pub mod layout;
 pub mod login;
 pub mod reply;
 pub mod staff;
+pub mod status;
 pub mod supervisor;
 
 use std::collections::HashMap;

@@ -6,6 +6,8 @@ mod admin;
 mod alerts;
 mod events;
 mod helpers;
+mod incident_pages;
+mod incidents;
 mod ingest;
 mod matching;
 mod ops;

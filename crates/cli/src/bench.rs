@@ -36,6 +36,9 @@ pub enum BenchCommand {
     Search(SearchBench),
     /// Cases at scale: ingest with identity and threading, queue, case and 360 latency.
     Cases(crate::bench_cases::CasesBench),
+    /// Incidents at scale: outreach to 100,000 customers, and the time from
+    /// the message that crosses a threshold to the alert on the event stream.
+    Incidents(crate::bench_incidents::IncidentsBench),
 }
 
 #[derive(Args)]
@@ -83,6 +86,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Ingest(b) => ingest(b).await,
         BenchCommand::Search(b) => search(b).await,
         BenchCommand::Cases(b) => crate::bench_cases::run(b).await,
+        BenchCommand::Incidents(b) => crate::bench_incidents::run(b).await,
     }
 }
 

@@ -305,6 +305,7 @@ impl Engine {
                 created_by: d.by,
             })
             .await?;
+        self.incidents_changed();
         self.notify_changed();
         self.incident_detail(id).await
     }
@@ -337,6 +338,7 @@ impl Engine {
             return Err(invalid("eta", "eta_in_past", "the ETA must be in the future"));
         }
         let out = self.store.update_incident(id, change, p.by).await?;
+        self.incidents_changed();
         self.notify_changed();
         Ok(out)
     }
@@ -364,6 +366,7 @@ impl Engine {
     /// Opens a candidate as an incident (one click).
     pub async fn open_candidate(&self, id: i64, by: String) -> Result<IncidentDetail, EngineError> {
         let incident = self.store.open_candidate(id, by).await?;
+        self.incidents_changed();
         self.notify_changed();
         self.incident_detail(incident.id).await
     }

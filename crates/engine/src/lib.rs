@@ -60,6 +60,8 @@ pub struct Engine {
     outbound_wake: Notify,
     /// Feeds the detectors, once `spawn_watch` has started them.
     watch: std::sync::OnceLock<tokio::sync::mpsc::Sender<watcher_task::Job>>,
+    /// Whether an incident was open when last asked, and when.
+    open_incidents: std::sync::Mutex<Option<(std::time::Instant, bool)>>,
 }
 
 impl Engine {
@@ -74,6 +76,7 @@ impl Engine {
             transport: None,
             outbound_wake: Notify::new(),
             watch: std::sync::OnceLock::new(),
+            open_incidents: std::sync::Mutex::new(None),
         }
     }
 

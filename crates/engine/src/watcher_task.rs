@@ -107,6 +107,44 @@ impl Engine {
             raised.extend(watcher.observe(o, contexts.get(&o.id), now));
         }
         self.raise(raised).await;
+        // New messages that match an open incident are linked to it (and
+        // their cases); asked only while some incident is open.
+        if self.open_incidents().await {
+            let items: Vec<_> = batch
+                .iter()
+                .filter(|o| o.inbound && !o.duplicate)
+                .map(|o| (o.id, watcher.facets(o, contexts.get(&o.id)), o.created_at))
+                .collect();
+            match self.store.link_new_messages(items).await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::debug!(links = n, "messages linked to open incidents");
+                    self.notify_changed();
+                }
+                Err(e) => tracing::warn!(error = %e, "messages could not be linked to open incidents"),
+            }
+        }
+    }
+
+    /// Whether any incident is open: read at most once a second, and again
+    /// as soon as the engine opens, changes or resolves one.
+    async fn open_incidents(&self) -> bool {
+        let cached = *self.open_incidents.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, open)) = cached
+            && at.elapsed() < Duration::from_secs(1)
+        {
+            return open;
+        }
+        let filter = firebreak_store::IncidentFilter { open_only: true, public_only: false };
+        let open = self.store.incidents(filter).await.map(|v| !v.is_empty()).unwrap_or(true);
+        *self.open_incidents.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), open));
+        open
+    }
+
+    /// Forgets whether an incident is open (one was opened, changed or
+    /// resolved), so the next batch asks the store.
+    pub(crate) fn incidents_changed(&self) {
+        *self.open_incidents.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Records what the detectors raised.
@@ -116,6 +154,18 @@ impl Engine {
         }
         for r in raised {
             let line = summary(&r);
+            // A burst is an incident candidate a supervisor opens in one
+            // click; the alert names it.
+            let candidate_id = match &r {
+                Raised::Burst { candidate, .. } => match self.store.add_candidate(candidate.clone()).await {
+                    Ok(id) => Some(id),
+                    Err(e) => {
+                        tracing::error!(error = %e, "an incident candidate could not be recorded");
+                        None
+                    }
+                },
+                Raised::Spark { .. } => None,
+            };
             let alert = match &r {
                 Raised::Burst { candidate, emerging } => NewAlert {
                     kind: AlertKind::Burst,
@@ -127,6 +177,7 @@ impl Engine {
                     summary: line,
                     evidence: serde_json::json!({
                         "emerging": emerging,
+                        "candidate_id": candidate_id,
                         "evidence": candidate.evidence,
                     }),
                 },

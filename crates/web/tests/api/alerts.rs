@@ -131,4 +131,32 @@ async fn a_burst_of_complaints_from_one_area_raises_a_candidate_with_evidence() 
     assert!(!bursts.iter().any(|a| a["key"] == "area=SW1A|topic=outage"), "{bursts:?}");
     let events = app.store.events_after(0, 10_000).await.unwrap();
     assert!(events.iter().any(|e| e.kind == "alert.burst"));
+
+    // The burst is an incident candidate; one POST opens it, and the next
+    // complaint from the area is linked to the incident by the detectors.
+    let candidate = area["evidence"]["candidate_id"].as_i64().expect("the alert names its candidate");
+    let c: Value = app.get(&format!("/api/v1/incident-candidates/{candidate}")).await.json().await.unwrap();
+    assert_eq!(c["key"], "area=SW1A");
+    let opened = app
+        .client
+        .post(format!("{}/api/v1/incident-candidates/{candidate}/open", app.url))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 201);
+    let incident: Value = opened.json().await.unwrap();
+    let later = outage.plus_millis(30 * 60_000);
+    app.clock.set(later);
+    let new = ingest(&app, vec![msg(later, "@acme still nothing in SW1A 1AA, when will it be fixed?")]).await;
+    app.engine.watch_flush().await;
+    let d: Value = app.get(&format!("/api/v1/incidents/{}", incident["id"])).await.json().await.unwrap();
+    let linked: Vec<i64> = d["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["target"]["kind"] == "message")
+        .filter_map(|l| l["target"]["id"].as_i64())
+        .collect();
+    assert!(linked.contains(&new[0]), "{d}");
 }

@@ -93,9 +93,15 @@ pub struct WebhookConfig {
     pub url: String,
     /// The HMAC-SHA256 key; the receiver checks `X-Firebreak-Signature`.
     pub secret: String,
-    /// Event kinds by prefix (`case.`, `sla.breach`); all when empty.
+    /// Event kinds by prefix (`case.`, `sla.breach`); all when empty (for
+    /// the `slack` format: `alert.` when empty).
     #[serde(default)]
     pub events: Vec<String>,
+    /// `firebreak` (the event as signed JSON, the default) or `slack`
+    /// (`{"text": ...}` for chat incoming webhooks).
+    pub format: Option<String>,
+    /// Where Firebreak's pages are, for links in chat messages.
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -204,7 +210,23 @@ impl Config {
             if w.secret.len() < 16 {
                 bail!("the webhook `{}` needs a secret of at least 16 characters", w.url);
             }
-            webhooks.push(firebreak_engine::WebhookTarget { url: w.url, secret: w.secret, events: w.events });
+            let format = match w.format.as_deref() {
+                None | Some("firebreak") => firebreak_engine::WebhookFormat::Firebreak,
+                Some("slack") => firebreak_engine::WebhookFormat::Slack,
+                Some(other) => bail!("the webhook `{}` has format `{other}`; use `firebreak` or `slack`", w.url),
+            };
+            let events = if w.events.is_empty() && format == firebreak_engine::WebhookFormat::Slack {
+                vec!["alert.".to_string()]
+            } else {
+                w.events
+            };
+            webhooks.push(firebreak_engine::WebhookTarget {
+                url: w.url,
+                secret: w.secret,
+                events,
+                format,
+                base_url: w.base_url,
+            });
         }
         let watch = watch_config(&file.watch)?;
         let reopen_days = file.cases.reopen_days.unwrap_or(7);

@@ -25,7 +25,7 @@ use firebreak_store::{IngestOutcome, Store, StoreError, TickReport};
 use firebreak_triage::Triager;
 use tokio::sync::{Notify, watch};
 
-pub use webhooks::{SIGNATURE_HEADER, WebhookTarget, sign as sign_webhook};
+pub use webhooks::{SIGNATURE_HEADER, WebhookFormat, WebhookTarget, chat_text, sign as sign_webhook};
 
 /// What can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]

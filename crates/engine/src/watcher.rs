@@ -176,6 +176,9 @@ pub struct Watcher {
     recent: VecDeque<Seen>,
     /// Emerging terms already raised, with the bucket they were raised in.
     raised_terms: HashMap<String, i64>,
+    /// Brands seen (at most 10,000): a brand's own name is not an emerging
+    /// term, it is in every message about it.
+    brands_seen: std::collections::HashSet<String>,
     /// The bucket whose emerging terms were last checked, and when.
     terms_checked: (i64, i64),
 }
@@ -204,6 +207,7 @@ impl Watcher {
             brands,
             recent: VecDeque::with_capacity(cfg.recent.min(1 << 16)),
             raised_terms: HashMap::new(),
+            brands_seen: std::collections::HashSet::new(),
             terms_checked: (i64::MIN, i64::MIN),
             cfg,
         })
@@ -279,6 +283,12 @@ impl Watcher {
             return raised;
         }
         let facets = self.facets(o, ctx);
+        if let Some(b) = &facets.brand
+            && self.brands_seen.len() < 10_000
+            && !self.brands_seen.contains(b)
+        {
+            self.brands_seen.insert(b.clone());
+        }
         let terms = terms_of(&o.text);
         for t in &terms {
             self.terms.observe(t, o.created_at);
@@ -371,7 +381,8 @@ impl Watcher {
             if g.current < self.cfg.term_min_count || g.ratio < self.cfg.term_min_ratio {
                 continue;
             }
-            if !self.topics.topics_of(g.term.trim_start_matches('#')).is_empty() {
+            let bare = g.term.trim_start_matches('#');
+            if !self.topics.topics_of(bare).is_empty() || self.brands_seen.contains(bare) {
                 continue;
             }
             if self.raised_terms.get(&g.term).is_some_and(|&b| bucket - b < 24 * 3_600_000 / bucket_ms.max(1)) {

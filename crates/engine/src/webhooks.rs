@@ -3,6 +3,11 @@
 //! endpoints a team configures, signed with HMAC-SHA256 so the receiver can
 //! tell it is from us.
 //!
+//! A target in the Slack format receives `{"text": "..."}`, the body Slack's
+//! (and Mattermost's, Rocket.Chat's, Teams' workflow) incoming webhooks take:
+//! an alert's one-line summary and the link to its evidence, or the event's
+//! kind and case.
+//!
 //! Delivery is at least once and in order per endpoint: the endpoint's
 //! cursor (the last event it acknowledged with a 2xx) is stored, so a restart
 //! resumes where it stopped; a failure is retried with exponential backoff
@@ -22,12 +27,40 @@ use crate::Engine;
 pub const SIGNATURE_HEADER: &str = "x-firebreak-signature";
 
 /// One configured endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WebhookTarget {
     pub url: String,
     pub secret: String,
     /// Event kinds to send, by prefix (`case.`, `sla.breach`); empty sends all.
     pub events: Vec<String>,
+    pub format: WebhookFormat,
+    /// Where Firebreak's pages are (`https://care.example.com`), so links in
+    /// a chat message open; links are relative without it.
+    pub base_url: Option<String>,
+}
+
+/// The body an endpoint receives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WebhookFormat {
+    /// The event as JSON (`id`, `at`, `kind`, `case_id`, `payload`), signed.
+    #[default]
+    Firebreak,
+    /// `{"text": "..."}` for chat incoming webhooks (Slack and alike).
+    Slack,
+}
+
+/// The `text` of a chat message for an event.
+pub fn chat_text(event: &EventRecord, base_url: Option<&str>) -> String {
+    let base = base_url.unwrap_or("").trim_end_matches('/');
+    let p = &event.payload;
+    match (p["summary"].as_str(), p["link"].as_str()) {
+        (Some(summary), Some(link)) => format!(":rotating_light: {summary} <{base}{link}|evidence>"),
+        (Some(summary), None) => summary.to_string(),
+        _ => match event.case_id {
+            Some(case) => format!("{} on case {} <{base}/cases/{}|open>", event.kind, case.0, case.0),
+            None => event.kind.clone(),
+        },
+    }
 }
 
 impl WebhookTarget {
@@ -47,7 +80,13 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 
 /// Delivers one event; `Ok` when the endpoint answered 2xx.
 async fn deliver(client: &reqwest::Client, target: &WebhookTarget, event: &EventRecord) -> Result<(), String> {
-    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+    let body = match target.format {
+        WebhookFormat::Firebreak => serde_json::to_vec(event),
+        WebhookFormat::Slack => serde_json::to_vec(&serde_json::json!({
+            "text": chat_text(event, target.base_url.as_deref())
+        })),
+    }
+    .map_err(|e| e.to_string())?;
     let resp = client
         .post(&target.url)
         .header("content-type", "application/json")

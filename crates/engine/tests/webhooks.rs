@@ -85,7 +85,12 @@ async fn events_are_delivered_signed_in_order_and_retried() {
     let engine = Arc::new(Engine::new(store.clone(), Arc::new(SystemClock)));
     let (url, seen) = endpoint();
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
-    let target = WebhookTarget { url: url.clone(), secret: "hook-secret".into(), events: vec!["case.created".into()] };
+    let target = WebhookTarget {
+        url: url.clone(),
+        secret: "hook-secret".into(),
+        events: vec!["case.created".into()],
+        ..WebhookTarget::default()
+    };
     let task = engine.spawn_webhook(target, stop);
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -117,4 +122,56 @@ async fn events_are_delivered_signed_in_order_and_retried() {
     }
     let cursor = store.webhook_cursor(url).await.unwrap().unwrap();
     assert!(cursor >= ids[2].parse::<i64>().unwrap(), "progress is stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_reach_a_chat_webhook_as_one_line_with_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap());
+    let engine = Arc::new(Engine::new(store.clone(), Arc::new(SystemClock)));
+    let (url, seen) = endpoint();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let target = WebhookTarget {
+        url: url.clone(),
+        secret: "hook-secret".into(),
+        events: vec!["alert.".into()],
+        format: firebreak_engine::WebhookFormat::Slack,
+        base_url: Some("https://care.example.com/".into()),
+    };
+    let task = engine.spawn_webhook(target, stop);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A case event (not asked for) and an alert.
+    engine.ingest(vec![message("9")]).await.unwrap();
+    let alert = store
+        .record_alert(firebreak_store::NewAlert {
+            kind: firebreak_store::AlertKind::Burst,
+            at: Timestamp::now(),
+            key: Some("area=SW1A".into()),
+            message: None,
+            case: None,
+            customer: None,
+            summary: "burst area=SW1A: 40 messages in the 1 hours".into(),
+            evidence: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    engine.notify_changed();
+    for _ in 0..60 {
+        if seen.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop_tx.send(true);
+    task.await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "a failure and its retry, the alert only");
+    let body: serde_json::Value = serde_json::from_slice(&seen[1].1).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({ "text": format!(
+            ":rotating_light: burst area=SW1A: 40 messages in the 1 hours <https://care.example.com/alerts/{}|evidence>",
+            alert.id
+        ) })
+    );
 }

@@ -69,7 +69,7 @@ pub struct WatchFileConfig {
     pub min_ratio: Option<f64>,
     /// Largest Poisson tail probability that raises a burst (default 1e-4).
     pub max_p_value: Option<f64>,
-    /// Momentum in (0, 1] at which a post is a spark (default 0.6).
+    /// Momentum in (0, 1] at which a post is a spark (default 0.45).
     pub spark_threshold: Option<f64>,
     /// Run the slow (six-hour) detector beside the hourly one (default true).
     pub slow: Option<bool>,

@@ -197,6 +197,8 @@ pub fn table() -> Routes {
         .page(M::GET, "/status", Public, pages::status::show)
         .page(M::GET, "/status.json", Public, pages::status::json)
         .page(M::GET, "/status.atom", Public, pages::status::atom)
+        .page(M::GET, "/alerts", Read, pages::alerts::list)
+        .page(M::GET, "/alerts/{id}", Read, pages::alerts::show)
         .page(M::GET, "/incidents", Read, pages::incidents::list)
         .page(M::POST, "/incidents", Supervise, pages::incidents::create)
         .page(M::GET, "/incidents/{id}", Read, pages::incidents::show)

@@ -82,6 +82,31 @@ pub fn attainment(met: u64, missed: u64) -> String {
     }
 }
 
+/// A sparkline: one column per bucket, oldest first, the last (the bucket
+/// that alerted) marked; the counts are in the tooltip of each column.
+pub fn sparkline(title: &str, counts: &[u64], expected: f64) -> Markup {
+    let (w, h, gap) = (480.0, 80.0, 2.0);
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let col = if counts.is_empty() { w } else { w / counts.len() as f64 };
+    let expected_y = h - (expected / max).clamp(0.0, 1.0) * (h - 4.0);
+    html! {
+        svg.chart.spark xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (w) " " (h) } width=(w) height=(h)
+            role="img" aria-label=(title) {
+            title { (title) }
+            @for (i, c) in counts.iter().enumerate() {
+                @let bh = (*c as f64 / max) * (h - 4.0);
+                @let last = i + 1 == counts.len();
+                g {
+                    title { (c) }
+                    rect class=(if last { "bar bad" } else { "bar" }) x=(format!("{:.1}", i as f64 * col + gap / 2.0))
+                        y=(format!("{:.1}", h - bh)) width=(format!("{:.1}", (col - gap).max(1.0))) height=(format!("{bh:.1}")) {}
+                }
+            }
+            line class="expected" x1="0" x2=(w) y1=(format!("{expected_y:.1}")) y2=(format!("{expected_y:.1}")) {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

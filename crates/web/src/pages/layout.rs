@@ -54,6 +54,7 @@ pub fn page(who: Option<&Principal>, f: Frame<'_>, body: Markup) -> Markup {
                             (nav_link("/messages", "Messages", f.nav, "messages"))
                             (nav_link("/supervisor", "Supervisor", f.nav, "supervisor"))
                             (nav_link("/incidents", "Incidents", f.nav, "incidents"))
+                            (nav_link("/alerts", "Alerts", f.nav, "alerts"))
                             @if p.account.role == Role::Admin { (nav_link("/admin/staff", "Staff", f.nav, "staff")) }
                         }
                         a.who href="/account" { (p.account.name) " · " (p.account.role.as_str()) }

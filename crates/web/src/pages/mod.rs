@@ -3,6 +3,7 @@
 //! keyboard shortcuts, live updates and kept drafts.
 
 pub mod account;
+pub mod alerts;
 pub mod assets;
 pub mod case;
 pub mod case_actions;

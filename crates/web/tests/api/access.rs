@@ -131,6 +131,8 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("GET", "/status", None),
         ("GET", "/status.json", None),
         ("GET", "/status.atom", None),
+        ("GET", "/alerts", Some(Analyst)),
+        ("GET", "/alerts/{id}", Some(Analyst)),
         ("GET", "/incidents", Some(Analyst)),
         ("POST", "/incidents", Some(Supervisor)),
         ("GET", "/incidents/{id}", Some(Analyst)),

@@ -10,7 +10,7 @@ use firebreak_engine::watcher::WatchConfig;
 use firebreak_store::Store;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{ADMIN_EMAIL, Browser, PASSWORD, TestApp, spawn_app};
 
 fn post(id: &str, text: &str, at: Timestamp, shares: u64) -> Value {
     json!({
@@ -74,6 +74,16 @@ async fn a_negative_post_spreading_fast_is_one_spark_and_a_positive_one_is_none(
     let one: Value = app.get(&format!("/api/v1/alerts/{}", spark["id"])).await.json().await.unwrap();
     assert_eq!(one["id"], spark["id"]);
     assert_eq!(app.get("/api/v1/alerts/999999").await.status(), 404);
+    // The page the alert's link opens shows its evidence.
+    let mut browser = Browser::new(&app);
+    browser.login(ADMIN_EMAIL, PASSWORD).await;
+    let list = browser.get("/alerts").await.text().await.unwrap();
+    assert!(list.contains(&format!("href=\"/alerts/{}\"", spark["id"])), "{list}");
+    let page = browser.get(&format!("/alerts/{}", spark["id"])).await.text().await.unwrap();
+    assert!(
+        page.contains("h_neg") && page.contains("Momentum") && page.contains(&format!("/cases/{}", spark["case_id"]))
+    );
+    assert_eq!(browser.get("/alerts/999999").await.status(), 404);
 }
 
 #[tokio::test]
@@ -131,6 +141,12 @@ async fn a_burst_of_complaints_from_one_area_raises_a_candidate_with_evidence() 
     assert!(!bursts.iter().any(|a| a["key"] == "area=SW1A|topic=outage"), "{bursts:?}");
     let events = app.store.events_after(0, 10_000).await.unwrap();
     assert!(events.iter().any(|e| e.kind == "alert.burst"));
+
+    // Its page draws the sparkline and names the candidate.
+    let mut browser = Browser::new(&app);
+    browser.login(ADMIN_EMAIL, PASSWORD).await;
+    let page = browser.get(&format!("/alerts/{}", area["id"])).await.text().await.unwrap();
+    assert!(page.contains("<svg") && page.contains("internet (10)") && page.contains("Incident candidate"), "{page}");
 
     // The burst is an incident candidate; one POST opens it, and the next
     // complaint from the area is linked to the incident by the detectors.

@@ -46,6 +46,19 @@ pub struct FileConfig {
     /// The detectors: `[watch]`.
     #[serde(default)]
     pub watch: WatchFileConfig,
+    /// Alerts by email: `[alerts]`.
+    #[serde(default)]
+    pub alerts: AlertsFileConfig,
+}
+
+/// `[alerts]`: where alerts are mailed (through `[outbound.smtp]`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsFileConfig {
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// Where Firebreak's pages are, for the link to the evidence.
+    pub base_url: Option<String>,
 }
 
 /// `[watch]`: the sparks and bursts detectors.
@@ -165,6 +178,7 @@ pub struct Config {
     pub outbound: firebreak_channels::outbound::OutboundConfig,
     pub watch_enabled: bool,
     pub watch: firebreak_engine::watcher::WatchConfig,
+    pub alert_mail: Option<firebreak_engine::AlertMail>,
 }
 
 impl Config {
@@ -229,6 +243,18 @@ impl Config {
             });
         }
         let watch = watch_config(&file.watch)?;
+        let mut to = Vec::new();
+        for a in &file.alerts.email {
+            to.push(
+                firebreak_domain::Email::parse(a)
+                    .map_err(|_| anyhow::anyhow!("alerts.email: `{a}` is not an email address"))?,
+            );
+        }
+        if !to.is_empty() && file.outbound.smtp.is_none() {
+            bail!("alerts.email needs [outbound.smtp] to send through");
+        }
+        let alert_mail =
+            (!to.is_empty()).then(|| firebreak_engine::AlertMail { to, base_url: file.alerts.base_url.clone() });
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -246,6 +272,7 @@ impl Config {
             outbound: file.outbound,
             watch_enabled: file.watch.enabled.unwrap_or(true),
             watch,
+            alert_mail,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })

@@ -53,6 +53,10 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
     for target in config.webhooks.iter().cloned() {
         background.push(engine.spawn_webhook(target, stop_rx.clone()));
     }
+    // Alerts by email.
+    if let Some(mail) = config.alert_mail.clone() {
+        background.push(engine.spawn_alert_mail(mail, stop_rx.clone()));
+    }
     // Sparks and bursts, over everything stored from now on.
     if config.watch_enabled {
         background.push(engine.spawn_watch(config.watch.clone(), stop_rx.clone()).map_err(anyhow::Error::msg)?);

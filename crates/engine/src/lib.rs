@@ -11,6 +11,7 @@
 //! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
 //! streams ([`Engine::changed`]).
 
+mod alert_mail;
 pub mod incidents;
 pub mod outbound;
 pub mod staff;
@@ -25,6 +26,7 @@ use firebreak_store::{IngestOutcome, Store, StoreError, TickReport};
 use firebreak_triage::Triager;
 use tokio::sync::{Notify, watch};
 
+pub use alert_mail::AlertMail;
 pub use webhooks::{SIGNATURE_HEADER, WebhookFormat, WebhookTarget, chat_text, sign as sign_webhook};
 
 /// What can go wrong in the engine.

@@ -175,3 +175,74 @@ async fn alerts_reach_a_chat_webhook_as_one_line_with_the_link() {
         ) })
     );
 }
+
+/// Records what it is asked to send.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<firebreak_channels::outbound::OutboundReply>>);
+
+#[async_trait::async_trait]
+impl firebreak_channels::outbound::ReplyTransport for Recorder {
+    fn can_send(
+        &self,
+        _: Channel,
+        _: firebreak_channels::outbound::Visibility,
+    ) -> Result<(), firebreak_channels::outbound::SendError> {
+        Ok(())
+    }
+
+    async fn send(
+        &self,
+        reply: &firebreak_channels::outbound::OutboundReply,
+    ) -> Result<firebreak_channels::outbound::Delivered, firebreak_channels::outbound::SendError> {
+        self.0.lock().unwrap().push(reply.clone());
+        Ok(firebreak_channels::outbound::Delivered { external_id: ExternalId::parse("sent").unwrap() })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_mailed_once_to_each_address_with_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path(), SqliteOptions::default()).unwrap());
+    let recorder = Arc::new(Recorder::default());
+    let engine = Arc::new(Engine::new(store.clone(), Arc::new(SystemClock)).with_transport(recorder.clone()));
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let to = vec![
+        firebreak_domain::Email::parse("oncall@example.com").unwrap(),
+        firebreak_domain::Email::parse("lead@example.com").unwrap(),
+    ];
+    let mail = firebreak_engine::AlertMail { to, base_url: Some("https://care.example.com".into()) };
+    let task = engine.spawn_alert_mail(mail, stop);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    engine.ingest(vec![message("7")]).await.unwrap();
+    let alert = store
+        .record_alert(firebreak_store::NewAlert {
+            kind: firebreak_store::AlertKind::Spark,
+            at: Timestamp::now(),
+            key: None,
+            message: None,
+            case: None,
+            customer: None,
+            summary: "spark: message 7 by ann (momentum 0.61)".into(),
+            evidence: serde_json::json!({}),
+        })
+        .await
+        .unwrap();
+    engine.notify_changed();
+    for _ in 0..50 {
+        if recorder.0.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = stop_tx.send(true);
+    task.await.unwrap();
+    let sent = recorder.0.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "one email per address, none for the case event: {sent:?}");
+    let email = sent[0].email.as_ref().unwrap();
+    assert_eq!(email.to.as_str(), "oncall@example.com");
+    assert!(email.new_thread);
+    assert_eq!(email.subject, "[Firebreak alert] spark: message 7 by ann (momentum 0.61)");
+    assert!(sent[0].text.contains(&format!("https://care.example.com/alerts/{}", alert.id)), "{}", sent[0].text);
+    assert_eq!(sent[1].email.as_ref().unwrap().to.as_str(), "lead@example.com");
+}

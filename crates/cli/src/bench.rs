@@ -61,6 +61,10 @@ pub struct IngestBench {
     /// Where to put the scratch databases (removed afterwards).
     #[arg(long, value_name = "DIR")]
     scratch: Option<PathBuf>,
+    /// Run the detectors in the HTTP server, as `serve` does (both the runs
+    /// with and without triage).
+    #[arg(long)]
+    detectors: bool,
 }
 
 #[derive(Args)]
@@ -176,6 +180,7 @@ pub(crate) fn bench_client() -> anyhow::Result<reqwest::Client> {
 async fn start_server(
     dir: &Path,
     triage: Triage,
+    detectors: bool,
 ) -> anyhow::Result<(Arc<SqliteStore>, String, tokio::task::JoinHandle<()>)> {
     let store = Arc::new(SqliteStore::open(dir, SqliteOptions::default())?);
     let mut engine = Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock));
@@ -183,10 +188,17 @@ async fn start_server(
         engine = engine.without_triage();
     }
     let engine = Arc::new(engine);
+    // The detectors, as `serve` runs them; their stop sender lives in the
+    // server's task and is dropped with it, which stops them.
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    if detectors {
+        engine.spawn_watch(Default::default(), stop).map_err(anyhow::Error::msg)?;
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     let state = AppState::new(engine, bench_config());
     let handle = tokio::spawn(async move {
+        let _stop = stop_tx;
         let _ = firebreak_web::serve(listener, state, std::future::pending()).await;
     });
     Ok((store, url, handle))
@@ -198,8 +210,9 @@ async fn http_ingest_run(
     senders: usize,
     total: usize,
     triage: Triage,
+    detectors: bool,
 ) -> anyhow::Result<f64> {
-    let (store, url, server) = start_server(scratch, triage).await?;
+    let (store, url, server) = start_server(scratch, triage, detectors).await?;
     let client = bench_client()?;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -269,11 +282,13 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
         drop(dir);
 
         let dir = Scratch::new(&b.scratch, &format!("http-{run}"))?;
-        let http_rate = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::On).await?;
+        let http_rate =
+            http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::On, b.detectors).await?;
         drop(dir);
 
         let dir = Scratch::new(&b.scratch, &format!("plain-{run}"))?;
-        let plain_rate = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::Off).await?;
+        let plain_rate =
+            http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::Off, b.detectors).await?;
         drop(dir);
 
         let dir = Scratch::new(&b.scratch, &format!("import-{run}"))?;
@@ -376,7 +391,7 @@ async fn search(b: SearchBench) -> anyhow::Result<()> {
             scratch.0.clone()
         }
     };
-    let (store, url, server) = start_server(&dir, Triage::On).await?;
+    let (store, url, server) = start_server(&dir, Triage::On, false).await?;
     let have = store.counts().await?.messages as usize;
     if have < b.messages {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

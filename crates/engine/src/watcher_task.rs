@@ -60,8 +60,9 @@ impl Engine {
                         let raised = watcher.advance(engine.clock.now());
                         engine.raise(raised).await;
                     }
-                    _ = stop.changed() => {
-                        if *stop.borrow() {
+                    // A dropped sender is a stop too (never a busy loop).
+                    changed = stop.changed() => {
+                        if changed.is_err() || *stop.borrow() {
                             return;
                         }
                     }

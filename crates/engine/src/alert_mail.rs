@@ -14,7 +14,10 @@ use firebreak_domain::{Channel, Email};
 use firebreak_store::EventRecord;
 use tokio::sync::watch;
 
-use crate::{Engine, webhooks::chat_text};
+use crate::{
+    Engine,
+    webhooks::{chat_text, follow_events},
+};
 
 /// Where alert emails go.
 #[derive(Debug, Clone)]
@@ -69,69 +72,22 @@ impl Engine {
     }
 }
 
-async fn run(engine: Arc<Engine>, mail: AlertMail, mut stop: watch::Receiver<bool>) {
-    let store = engine.store().clone();
+async fn run(engine: Arc<Engine>, mail: AlertMail, stop: watch::Receiver<bool>) {
     let key = mail.cursor_key();
-    let mut cursor = match store.webhook_cursor(key.clone()).await {
-        Ok(Some(c)) => c,
-        _ => {
-            let now = store.latest_event_id().await.unwrap_or(0);
-            let _ = store.set_webhook_cursor(key.clone(), now).await;
-            now
-        }
-    };
-    let mut backoff = Duration::from_secs(5);
-    loop {
-        let changed = engine.changed().clone();
-        let notified = changed.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let batch = store.events_after(cursor, 100).await.unwrap_or_default();
-        let mut failed = false;
-        'events: for event in &batch {
-            if event.kind.starts_with("alert.") {
-                let Some(transport) = engine.transport.clone() else {
-                    tracing::warn!("alerts by email need [outbound.smtp]; none is configured");
-                    failed = true;
-                    break;
-                };
-                for to in &mail.to {
-                    if let Err(e) = transport.send(&mail.message(event, to)).await {
-                        tracing::warn!(event = event.id, to = to.as_str(), error = %e, retry_in = ?backoff, "an alert email failed");
-                        failed = true;
-                        break 'events;
-                    }
-                }
+    let transport = engine.transport.clone();
+    let backoff = (Duration::from_secs(5), Duration::from_secs(600));
+    follow_events(engine, key, backoff, stop, |event| {
+        let (mail, transport) = (&mail, transport.clone());
+        async move {
+            if !event.kind.starts_with("alert.") {
+                return Ok(());
             }
-            cursor = event.id;
-            if let Err(e) = store.set_webhook_cursor(key.clone(), cursor).await {
-                tracing::warn!(error = %e, "cannot record alert email progress");
+            let transport = transport.ok_or("alerts by email need [outbound.smtp]; none is configured")?;
+            for to in &mail.to {
+                transport.send(&mail.message(&event, to)).await.map_err(|e| format!("to {}: {e}", to.as_str()))?;
             }
-            backoff = Duration::from_secs(5);
+            Ok(())
         }
-        let pause = if failed {
-            let w = backoff;
-            backoff = (backoff * 2).min(Duration::from_secs(600));
-            Some(w)
-        } else {
-            None
-        };
-        let idle = batch.is_empty();
-        let wait = async {
-            match pause {
-                Some(w) => tokio::time::sleep(w).await,
-                None if idle => {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
-                }
-                None => {}
-            }
-        };
-        tokio::select! {
-            () = wait => {}
-            _ = stop.changed() => return,
-        }
-        if *stop.borrow() {
-            return;
-        }
-    }
+    })
+    .await
 }

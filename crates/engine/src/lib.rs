@@ -8,8 +8,11 @@
 //! clocks; see `firebreak-store`), and the engine answers only once the batch
 //! is durable. Around the commit the engine runs what is not part of it: the
 //! agent's reply queued and delivered on the customer's channel (`outbound`), the SLA
-//! and promise timer ([`Engine::spawn_timer`]), and the wake-ups of live event
-//! streams ([`Engine::changed`]).
+//! and promise timer ([`Engine::spawn_timer`]), the wake-ups of live event
+//! streams ([`Engine::changed`]), the detectors (`watcher`, fed after each
+//! commit on a task of their own: [`Engine::spawn_watch`]), incidents with
+//! their outreach and credits (`incidents`), and the event log followed by
+//! outgoing webhooks and alert emails.
 
 mod alert_mail;
 pub mod incidents;

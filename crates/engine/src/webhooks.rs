@@ -102,19 +102,43 @@ async fn deliver(client: &reqwest::Client, target: &WebhookTarget, event: &Event
 }
 
 /// Sends the event log to `target` until `stop` turns true.
-pub async fn run(engine: Arc<Engine>, target: WebhookTarget, mut stop: watch::Receiver<bool>) {
+pub async fn run(engine: Arc<Engine>, target: WebhookTarget, stop: watch::Receiver<bool>) {
     let client = reqwest::Client::new();
+    let key = target.url.clone();
+    let backoff = (Duration::from_secs(1), Duration::from_secs(300));
+    follow_events(engine, key, backoff, stop, |event| {
+        let (client, target) = (&client, &target);
+        async move { if target.wants(&event.kind) { deliver(client, target, &event).await } else { Ok(()) } }
+    })
+    .await
+}
+
+/// Follows the event log from the cursor stored under `key` (from now, for a
+/// new key) until `stop` turns true, handing each event to `handle` in
+/// order and storing the cursor after each. A failure is retried after a
+/// backoff (`backoff.0` doubling to `backoff.1`) and holds back later events,
+/// so delivery is at least once and in order. Outgoing webhooks and alert
+/// emails both follow the log this way.
+pub(crate) async fn follow_events<F, Fut>(
+    engine: Arc<Engine>,
+    key: String,
+    backoff: (Duration, Duration),
+    mut stop: watch::Receiver<bool>,
+    mut handle: F,
+) where
+    F: FnMut(EventRecord) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let store = engine.store().clone();
-    // A new endpoint starts from now, not from the beginning of history.
-    let mut cursor = match store.webhook_cursor(target.url.clone()).await {
+    let mut cursor = match store.webhook_cursor(key.clone()).await {
         Ok(Some(c)) => c,
         _ => {
             let now = store.latest_event_id().await.unwrap_or(0);
-            let _ = store.set_webhook_cursor(target.url.clone(), now).await;
+            let _ = store.set_webhook_cursor(key.clone(), now).await;
             now
         }
     };
-    let mut backoff = Duration::from_secs(1);
+    let mut wait_for = backoff.0;
     loop {
         let changed = engine.changed().clone();
         let notified = changed.notified();
@@ -123,22 +147,20 @@ pub async fn run(engine: Arc<Engine>, target: WebhookTarget, mut stop: watch::Re
         let batch = store.events_after(cursor, 100).await.unwrap_or_default();
         let mut failed = false;
         for event in &batch {
-            if target.wants(&event.kind)
-                && let Err(e) = deliver(&client, &target, event).await
-            {
-                tracing::warn!(url = %target.url, event = event.id, error = %e, retry_in = ?backoff, "webhook delivery failed");
+            if let Err(e) = handle(event.clone()).await {
+                tracing::warn!(target = %key, event = event.id, error = %e, retry_in = ?wait_for, "event delivery failed");
                 failed = true;
                 break;
             }
             cursor = event.id;
-            if let Err(e) = store.set_webhook_cursor(target.url.clone(), cursor).await {
-                tracing::warn!(error = %e, "cannot record webhook progress");
+            if let Err(e) = store.set_webhook_cursor(key.clone(), cursor).await {
+                tracing::warn!(error = %e, "cannot record delivery progress");
             }
-            backoff = Duration::from_secs(1);
+            wait_for = backoff.0;
         }
         let pause = if failed {
-            let w = backoff;
-            backoff = (backoff * 2).min(Duration::from_secs(300));
+            let w = wait_for;
+            wait_for = (wait_for * 2).min(backoff.1);
             Some(w)
         } else {
             None

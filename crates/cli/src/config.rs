@@ -49,6 +49,20 @@ pub struct FileConfig {
     /// Alerts by email: `[alerts]`.
     #[serde(default)]
     pub alerts: AlertsFileConfig,
+    /// The firewall reports: `[reports]`.
+    #[serde(default)]
+    pub reports: ReportsFileConfig,
+}
+
+/// `[reports]`: what a contact costs, for the cost of fires and the
+/// contacts prevented.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsFileConfig {
+    /// Default 4.0.
+    pub cost_per_contact: Option<f64>,
+    /// An ISO 4217 code; default USD.
+    pub currency: Option<String>,
 }
 
 /// `[alerts]`: where alerts are mailed (through `[outbound.smtp]`).
@@ -179,6 +193,7 @@ pub struct Config {
     pub watch_enabled: bool,
     pub watch: firebreak_engine::watcher::WatchConfig,
     pub alert_mail: Option<firebreak_engine::AlertMail>,
+    pub reports: firebreak_web::ReportsConfig,
 }
 
 impl Config {
@@ -255,6 +270,19 @@ impl Config {
         }
         let alert_mail =
             (!to.is_empty()).then(|| firebreak_engine::AlertMail { to, base_url: file.alerts.base_url.clone() });
+        let mut reports = firebreak_web::ReportsConfig::default();
+        if let Some(c) = file.reports.cost_per_contact {
+            if !c.is_finite() || c < 0.0 {
+                bail!("reports.cost_per_contact is {c}; it must be a number of at least 0");
+            }
+            reports.cost_per_contact = c;
+        }
+        if let Some(c) = &file.reports.currency {
+            if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+                bail!("reports.currency is `{c}`; it must be a three-letter ISO 4217 code such as USD or EUR");
+            }
+            reports.currency = c.clone();
+        }
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -273,6 +301,7 @@ impl Config {
             watch_enabled: file.watch.enabled.unwrap_or(true),
             watch,
             alert_mail,
+            reports,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })

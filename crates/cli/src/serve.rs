@@ -68,6 +68,7 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
         x_consumer_secret: config.x_consumer_secret.clone(),
         meta_app_secret: config.meta_app_secret.clone(),
         meta_verify_token: config.meta_verify_token.clone(),
+        reports: config.reports.clone(),
     };
     firebreak_web::serve(listener, AppState::new(engine, web), shutdown).await?;
     tracing::info!("no longer taking requests; finishing the commit in flight");

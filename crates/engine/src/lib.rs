@@ -15,6 +15,7 @@
 //! outgoing webhooks and alert emails.
 
 mod alert_mail;
+pub mod drivers;
 pub mod incidents;
 pub mod outbound;
 pub mod staff;

@@ -98,6 +98,8 @@ pub struct Observed {
     pub followers: u64,
     pub metrics: Option<Metrics>,
     pub sentiment_score: f32,
+    /// Triage's sentiment class (`None`: not judged).
+    pub sentiment: Option<firebreak_domain::judgement::Sentiment>,
     pub spam: bool,
     pub shaming: bool,
     pub press_or_regulator: bool,
@@ -130,6 +132,7 @@ impl Observed {
             followers: m.author.followers.unwrap_or(0),
             metrics: m.metrics,
             sentiment_score: j.map_or(0.0, |j| j.sentiment_score),
+            sentiment: j.map(|j| j.sentiment),
             spam: j.is_some_and(|j| j.spam),
             shaming: reasons.iter().any(|r| r.reason == UrgentKind::Shaming),
             press_or_regulator: reasons.iter().any(|r| r.reason == UrgentKind::Legal),

@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot, watch as stop_watch};
 
 use crate::{
     Engine,
+    drivers::{self, Tally},
     watcher::{Observed, Raised, WatchConfig, Watcher, summary},
 };
 
@@ -27,6 +28,32 @@ pub(crate) enum Job {
 /// Batches that may wait for the detectors before `ingest` waits for room.
 const QUEUE: usize = 256;
 
+/// How far back the detectors re-read stored messages when they start: the
+/// hourly detector's start-up period.
+const WARM_MS: i64 = 72 * 3_600_000;
+
+/// Messages read per step when catching up.
+const CATCH_UP_CHUNK: u32 = 2_000;
+
+/// How often counted contact drivers are written (one small commit).
+const DRIVERS_EVERY: Duration = Duration::from_secs(1);
+
+/// The contact drivers counted and not yet written.
+struct Drivers {
+    tally: Tally,
+    /// The highest message id counted.
+    through: MessageId,
+    /// Messages up to this id were counted when the task started.
+    floor: MessageId,
+    last: std::time::Instant,
+}
+
+impl Drivers {
+    fn new(floor: MessageId) -> Drivers {
+        Drivers { tally: Tally::default(), through: MessageId(0), floor, last: std::time::Instant::now() }
+    }
+}
+
 impl Engine {
     /// Starts the detectors; from now on every ingested batch is watched.
     /// Fails if they are started already or the configuration is invalid.
@@ -40,13 +67,15 @@ impl Engine {
         self.watch.set(tx).map_err(|_| "the detectors are running already".to_string())?;
         let engine = self.clone();
         Ok(tokio::spawn(async move {
+            let mut drivers = engine.catch_up(&mut watcher).await;
             let mut tick = tokio::time::interval(Duration::from_secs(5));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     job = rx.recv() => match job {
-                        Some(Job::Batch(batch)) => engine.watch_batch(&mut watcher, batch).await,
+                        Some(Job::Batch(batch)) => engine.watch_batch(&mut watcher, &mut drivers, batch).await,
                         Some(Job::Flush(done)) => {
+                            engine.flush_drivers(&mut drivers).await;
                             let _ = done.send(());
                         }
                         Some(Job::Advance(to, done)) => {
@@ -54,20 +83,22 @@ impl Engine {
                             engine.raise(raised).await;
                             let _ = done.send(());
                         }
-                        None => return,
+                        None => break,
                     },
                     _ = tick.tick() => {
                         let raised = watcher.advance(engine.clock.now());
                         engine.raise(raised).await;
+                        engine.flush_drivers(&mut drivers).await;
                     }
                     // A dropped sender is a stop too (never a busy loop).
                     changed = stop.changed() => {
                         if changed.is_err() || *stop.borrow() {
-                            return;
+                            break;
                         }
                     }
                 }
             }
+            engine.flush_drivers(&mut drivers).await;
         }))
     }
 
@@ -93,21 +124,117 @@ impl Engine {
         }
     }
 
-    async fn watch_batch(&self, watcher: &mut Watcher, batch: Vec<Observed>) {
-        let ids: Vec<MessageId> = batch.iter().filter(|o| o.inbound).map(|o| o.id).collect();
-        let contexts = match self.store.message_contexts(ids).await {
-            Ok(c) => c.into_iter().map(|c| (c.message, c)).collect::<HashMap<_, _>>(),
+    /// Catches up when the detectors start: re-reads the stored messages of
+    /// the last [`WARM_MS`] so the baselines are as they were before a
+    /// restart (what they raised then was recorded then; nothing is raised
+    /// again), and counts the contact drivers of every stored message they
+    /// have not counted yet (messages imported while the server was down,
+    /// or counted but not yet written when it stopped).
+    async fn catch_up(&self, watcher: &mut Watcher) -> Drivers {
+        let now = self.clock.now();
+        let since = now.plus_millis(-WARM_MS);
+        let bounds = self.store.watch_bounds(since).await;
+        let through = self.store.drivers_through().await;
+        let ((max, first_recent), through) = match (bounds, through) {
+            (Ok(b), Ok(t)) => (b, t),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "the detectors cannot catch up on stored messages; they start from now");
+                return Drivers::new(MessageId(0));
+            }
+        };
+        let mut after = MessageId(through.0.min(first_recent.map_or(max.0, |f| f.0 - 1)));
+        let (mut watched, mut counted) = (0u64, 0u64);
+        let started = std::time::Instant::now();
+        let mut tally = Tally::default();
+        while after < max {
+            let rows = match self.store.watch_rows(after, max, CATCH_UP_CHUNK).await {
+                Ok(rows) if !rows.is_empty() => rows,
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the detectors stopped catching up on stored messages");
+                    break;
+                }
+            };
+            let ids: Vec<MessageId> =
+                rows.iter().filter(|m| m.message.direction == firebreak_domain::Direction::In).map(|m| m.id).collect();
+            let contexts = self.contexts(ids).await;
+            let last = rows.last().map_or(max, |m| m.id);
+            for stored in rows {
+                // A stored message keeps its judgement beside it.
+                let (id, mut message) = (stored.id, stored.message);
+                message.triage = stored.triage;
+                let o = Observed::of(id, false, &message);
+                let ctx = contexts.get(&id);
+                if o.created_at >= since {
+                    // Raised before the restart, and recorded then.
+                    let _ = watcher.observe(&o, ctx, now);
+                    watched += 1;
+                }
+                if id > through && drivers::counts(&o) {
+                    tally.add(&o, &watcher.facets(&o, ctx));
+                    counted += 1;
+                }
+            }
+            after = last;
+            if after > through
+                && let Err(e) = self.store.add_drivers(tally.take(), after).await
+            {
+                tracing::warn!(error = %e, "contact drivers could not be recorded");
+            }
+        }
+        let _ = watcher.advance(now);
+        if watched + counted > 0 {
+            tracing::info!(
+                watched,
+                counted,
+                seconds = started.elapsed().as_secs_f64(),
+                "the detectors caught up on stored messages"
+            );
+        }
+        Drivers::new(max)
+    }
+
+    /// The stored context of messages, by id (empty when it cannot be read:
+    /// the detectors then see the text only).
+    async fn contexts(&self, ids: Vec<MessageId>) -> HashMap<MessageId, firebreak_store::MessageContext> {
+        match self.store.message_contexts(ids).await {
+            Ok(c) => c.into_iter().map(|c| (c.message, c)).collect(),
             Err(e) => {
                 tracing::warn!(error = %e, "the detectors cannot read the messages' context; they see the text only");
                 HashMap::new()
             }
-        };
+        }
+    }
+
+    /// Writes the contact drivers counted so far.
+    async fn flush_drivers(&self, d: &mut Drivers) {
+        d.last = std::time::Instant::now();
+        if d.tally.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.add_drivers(d.tally.take(), d.through).await {
+            tracing::warn!(error = %e, "contact drivers could not be recorded");
+        }
+    }
+
+    async fn watch_batch(&self, watcher: &mut Watcher, drivers: &mut Drivers, batch: Vec<Observed>) {
+        let ids: Vec<MessageId> = batch.iter().filter(|o| o.inbound).map(|o| o.id).collect();
+        let contexts = self.contexts(ids).await;
         let now = self.clock.now();
         let mut raised = Vec::new();
         for o in &batch {
-            raised.extend(watcher.observe(o, contexts.get(&o.id), now));
+            let ctx = contexts.get(&o.id);
+            raised.extend(watcher.observe(o, ctx, now));
+            // Messages up to the floor were counted when the task started.
+            if o.id > drivers.floor && drivers::counts(o) {
+                drivers.tally.add(o, &watcher.facets(o, ctx));
+                drivers.through = drivers.through.max(o.id);
+            }
         }
         self.raise(raised).await;
+        if drivers.last.elapsed() >= DRIVERS_EVERY {
+            self.flush_drivers(drivers).await;
+        }
         // New messages that match an open incident are linked to it (and
         // their cases); asked only while some incident is open.
         if self.open_incidents().await {

@@ -14,6 +14,7 @@ mod baseline;
 mod cases;
 mod community;
 mod error;
+mod firewall;
 mod incidents;
 mod outbound;
 mod query;
@@ -41,6 +42,10 @@ pub use community::{
     NewTopic, PostView, TopicHit, TopicPage,
 };
 pub use error::StoreError;
+pub use firewall::{
+    DRIVER_DIMENSIONS, DriverCount, DriverPoint, DriverQuery, DriverReport, DriverSeries, IncidentOutcome,
+    OUTCOME_TAIL_MS, Recurrence, RecurrenceItem, recurring,
+};
 pub use incidents::{
     AffectedCounts, Candidate, CandidateStatus, CreditQuery, CreditReport, CreditRow, Incident, IncidentChange,
     IncidentCounts, IncidentDetail, IncidentFilter, IncidentLink, IncidentNote, LinkTarget, NewCredits, NewIncident,
@@ -284,6 +289,37 @@ pub trait Store: Send + Sync + 'static {
 
     /// Commits whatever is queued and stops the writer. Later writes fail.
     async fn close(&self) -> Result<(), StoreError>;
+
+    // The firewall reports (issue 6): contact drivers and incident outcomes.
+
+    /// Adds the detectors' counts of contact drivers and records that
+    /// messages up to `through` are counted, in one commit.
+    async fn add_drivers(&self, counts: Vec<DriverCount>, through: MessageId) -> Result<(), StoreError>;
+    /// The highest message id the contact drivers have counted.
+    async fn drivers_through(&self) -> Result<MessageId, StoreError>;
+    /// Stored messages with ids in `(after, through]` in id order, at most
+    /// `limit` (what the detectors catch up on when they start).
+    async fn watch_rows(
+        &self,
+        after: MessageId,
+        through: MessageId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError>;
+    /// The highest stored message id, and the lowest id of a message
+    /// written at or after `since`.
+    async fn watch_bounds(
+        &self,
+        since: firebreak_domain::Timestamp,
+    ) -> Result<(MessageId, Option<MessageId>), StoreError>;
+    /// Contact drivers on one dimension by bucket and value.
+    async fn driver_points(&self, query: DriverQuery) -> Result<Vec<DriverPoint>, StoreError>;
+    /// What became of each incident started in `[from, to)`, oldest first.
+    async fn incident_outcomes(
+        &self,
+        from: firebreak_domain::Timestamp,
+        to: firebreak_domain::Timestamp,
+        now: firebreak_domain::Timestamp,
+    ) -> Result<Vec<IncidentOutcome>, StoreError>;
 
     // Incidents (issue 6): candidates, incidents, links, outreach, credits,
     // suppression.

@@ -30,6 +30,7 @@ use axum::{Router, extract::DefaultBodyLimit, middleware};
 use firebreak_engine::Engine;
 use tokio::net::TcpListener;
 
+pub use api::firewall::ReportsConfig;
 pub use auth::Access;
 pub use metrics::HttpMetrics;
 pub use problem::{Code, FieldProblem, Problem};
@@ -53,6 +54,8 @@ pub struct WebConfig {
     pub meta_app_secret: Option<String>,
     /// The token Meta echoes in its subscription handshake.
     pub meta_verify_token: Option<String>,
+    /// The firewall reports' cost per contact.
+    pub reports: api::firewall::ReportsConfig,
 }
 
 /// Everything a handler can reach. Cheap to clone.

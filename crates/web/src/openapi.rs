@@ -24,6 +24,13 @@ pub fn build() -> Value {
     let channels: Vec<&str> = firebreak_domain::Channel::ALL.iter().map(|c| c.as_str()).collect();
     let codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     let bearer = json!([{ "bearer": [] }, { "session": [] }]);
+    let range_params = json!([
+        query("by", "topic, product, area, brand, channel or all (default topic)", json!({ "type": "string" })),
+        query("from", "A date (2015-02-17) or RFC 3339 time (default 30 days before `to`)", json!({ "type": "string" })),
+        query("to", "A date or RFC 3339 time (default now)", json!({ "type": "string" })),
+        query("bucket", "day (default) or hour", json!({ "type": "string", "enum": ["day", "hour"] })),
+        query("top", "Series drawn (1-20, default 6)", json!({ "type": "integer" })),
+    ]);
     let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
@@ -304,6 +311,18 @@ pub fn build() -> Value {
                 "responses": { "200": { "description": "Stored" }, "404": problem_response("Unknown token"), "422": problem_response("Score out of range") } } },
             "/api/v1/reports/promises": { "get": { "summary": "Promises by outcome (open, due, kept, broken), the kept rate, and by who made them", "security": bearer,
                 "responses": { "200": { "description": "`{total, kept_rate, by_agent}`" } } } },
+            "/api/v1/reports/drivers": { "get": { "summary": "Contact drivers: inbound contacts by topic, product, area, brand or channel over time, with sentiment (the top values as series, the rest summed)", "security": bearer,
+                "parameters": range_params.clone(),
+                "responses": { "200": { "description": "`{dimension, from, to, bucket_ms, buckets, series: [{value, contacts, negative, total, negative_total, positive_total, mean_sentiment}], rest, values}`" }, "400": problem_response("A parameter is not valid (named in `errors`)") } } },
+            "/api/v1/reports/drivers.csv": { "get": { "summary": "Contact drivers as CSV: every value in every bucket", "security": bearer,
+                "parameters": range_params.clone(),
+                "responses": { "200": { "description": "`text/csv`: bucket_start, dimension, value, contacts, negative, positive, mean_sentiment" }, "400": problem_response("A parameter is not valid") } } },
+            "/api/v1/reports/incidents": { "get": { "summary": "The cost of fires (each incident's linked contacts at the configured cost per contact), the contacts prevented by telling affected customers first, and incidents that recur (a shared key within 30 days)", "security": bearer,
+                "parameters": range_params.clone(),
+                "responses": { "200": { "description": "`{from, to, cost_per_contact, currency, incidents: [...], recurring: [{key, incidents}], total_contacts, total_cost, total_prevented, total_savings}`" }, "400": problem_response("A parameter is not valid") } } },
+            "/api/v1/reports/incidents.csv": { "get": { "summary": "One row per incident: contacts, cost, affected, told and not told with their contact rates, contacts prevented, savings, recurs", "security": bearer,
+                "parameters": range_params.clone(),
+                "responses": { "200": { "description": "`text/csv`" }, "400": problem_response("A parameter is not valid") } } },
             "/api/v1/alerts": { "get": { "summary": "Alerts the detectors raised, newest first: sparks (one post catching fire) and bursts (incident candidates), each with its evidence", "security": bearer,
                 "parameters": [query("limit", "At most this many (default 50, at most 500)", json!({ "type": "integer" }))],
                 "responses": { "200": { "description": "`{\"items\": [{\"id\", \"kind\", \"at\", \"key\", \"summary\", \"evidence\"...}]}`" } } } },

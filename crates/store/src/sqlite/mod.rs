@@ -15,6 +15,7 @@ mod cases;
 mod community;
 mod customer_search;
 mod dashboards;
+mod firewall;
 mod incidents;
 mod judgement;
 mod merges;
@@ -42,7 +43,8 @@ use std::{
 
 use async_trait::async_trait;
 use firebreak_domain::{
-    CaseId, Clock, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, SystemClock, judgement::Judgement,
+    CaseId, Clock, CustomerId, MessageId, NewCustomer, NewMessage, StoredMessage, SystemClock, Timestamp,
+    judgement::Judgement,
 };
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
@@ -577,6 +579,40 @@ impl Store for SqliteStore {
 
     async fn alert(&self, id: i64) -> Result<Option<crate::Alert>, StoreError> {
         self.read(move |c| alerts::get(c, id)).await
+    }
+
+    async fn add_drivers(&self, counts: Vec<crate::DriverCount>, through: MessageId) -> Result<(), StoreError> {
+        self.writer.run(move |c, _, _| firewall::add_drivers(c, &counts, through)).await
+    }
+
+    async fn drivers_through(&self) -> Result<MessageId, StoreError> {
+        self.read(firewall::drivers_through).await
+    }
+
+    async fn watch_rows(
+        &self,
+        after: MessageId,
+        through: MessageId,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        self.read(move |c| firewall::watch_rows(c, after, through, limit)).await
+    }
+
+    async fn watch_bounds(&self, since: Timestamp) -> Result<(MessageId, Option<MessageId>), StoreError> {
+        self.read(move |c| firewall::watch_bounds(c, since)).await
+    }
+
+    async fn driver_points(&self, query: crate::DriverQuery) -> Result<Vec<crate::DriverPoint>, StoreError> {
+        self.read(move |c| firewall::driver_points(c, &query)).await
+    }
+
+    async fn incident_outcomes(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<crate::IncidentOutcome>, StoreError> {
+        self.read(move |c| firewall::outcomes(c, now, from, to)).await
     }
 
     fn stats(&self) -> StoreStats {

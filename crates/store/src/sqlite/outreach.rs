@@ -27,7 +27,7 @@ use crate::{
 /// The ids of the customers an incident affects, as SQL with its arguments:
 /// those whose postal area lies in one of its areas, or who hold one of its
 /// products or services. Merged and erased customers are left out.
-fn affected_sql(incident: &Incident) -> (String, Vec<String>) {
+pub(super) fn affected_sql(incident: &Incident) -> (String, Vec<String>) {
     let mut parts: Vec<String> = Vec::new();
     let mut args: Vec<String> = Vec::new();
     fn arg(args: &mut Vec<String>, v: String) -> String {

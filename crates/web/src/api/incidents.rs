@@ -461,12 +461,12 @@ pub async fn credits(
 
 /// A CSV field: quoted when it must be, and with a leading `'` when a
 /// spreadsheet would read it as a formula.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-fn csv_response(name: &str, text: String) -> Response {
+pub(crate) fn csv_response(name: &str, text: String) -> Response {
     let mut resp = text.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));

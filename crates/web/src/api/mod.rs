@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod cases;
 pub mod customers;
 pub mod events;
+pub mod firewall;
 pub mod inbound;
 pub mod incidents;
 pub mod messages;

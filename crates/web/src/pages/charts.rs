@@ -107,9 +107,73 @@ pub fn sparkline(title: &str, counts: &[u64], expected: f64) -> Markup {
     }
 }
 
+/// Lines over time: one polyline per series (at most eight colours, `s0`
+/// to `s7` in the style sheet), a y axis from 0 to the largest count, the
+/// first, middle and last bucket labelled, and a legend under the plot.
+/// Each point's tooltip gives its series, bucket and count.
+pub fn lines(title: &str, labels: &[String], series: &[(String, Vec<u64>)]) -> Markup {
+    let (left, top, plot_w, plot_h, legend_row) = (48.0, 8.0, 580.0, 180.0, 18.0);
+    let n = labels.len();
+    let max = series.iter().flat_map(|(_, v)| v.iter().copied()).max().unwrap_or(0).max(1) as f64;
+    let x = |i: usize| left + if n > 1 { i as f64 / (n - 1) as f64 * plot_w } else { plot_w / 2.0 };
+    let y = |v: u64| top + plot_h - (v as f64 / max) * plot_h;
+    let legend_y = top + plot_h + 30.0;
+    let h = legend_y + (series.len().div_ceil(3)) as f64 * legend_row + 4.0;
+    let ticks: Vec<usize> = match n {
+        0 => vec![],
+        1 => vec![0],
+        2 => vec![0, 1],
+        _ => vec![0, (n - 1) / 2, n - 1],
+    };
+    html! {
+        svg.chart.lines xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (h) } width=(WIDTH) height=(h)
+            role="img" aria-label=(title) {
+            title { (title) }
+            line.axis x1=(left) x2=(left) y1=(top) y2=(top + plot_h) {}
+            line.axis x1=(left) x2=(left + plot_w) y1=(top + plot_h) y2=(top + plot_h) {}
+            text x=(left - 6.0) y=(top + 10.0) text-anchor="end" { (max as u64) }
+            text x=(left - 6.0) y=(top + plot_h) text-anchor="end" { "0" }
+            @for i in &ticks {
+                text x=(format!("{:.1}", x(*i))) y=(top + plot_h + 16.0) text-anchor="middle" { (labels[*i]) }
+            }
+            @if series.is_empty() || n == 0 { text x=(left + 8.0) y=(top + 20.0) { "nothing to show" } }
+            @for (k, (name, values)) in series.iter().enumerate() {
+                @let class = format!("s{}", k % 8);
+                @let points = values.iter().enumerate().map(|(i, v)| format!("{:.1},{:.1}", x(i), y(*v))).collect::<Vec<_>>().join(" ");
+                g {
+                    title { (name) }
+                    polyline class={ "line " (class) } points=(points) {}
+                    @for (i, v) in values.iter().enumerate() {
+                        circle class={ "dot " (class) } cx=(format!("{:.1}", x(i))) cy=(format!("{:.1}", y(*v))) r="2.5" {
+                            title { (name) ", " (labels.get(i).map(String::as_str).unwrap_or("")) ": " (v) }
+                        }
+                    }
+                }
+                @let lx = left + (k % 3) as f64 * 200.0;
+                @let ly = legend_y + (k / 3) as f64 * legend_row;
+                rect class={ "key " (class) } x=(lx) y=(ly - 9.0) width="12" height="10" {}
+                text x=(lx + 16.0) y=(ly) { (name) }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_draw_one_polyline_per_series_with_escaped_names() {
+        let labels: Vec<String> = ["17 Feb", "18 Feb", "19 Feb"].iter().map(|s| s.to_string()).collect();
+        let svg = lines("Drivers", &labels, &[("<delay>".into(), vec![1, 4, 2]), ("baggage".into(), vec![0, 0, 3])])
+            .into_string();
+        assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
+        assert!(svg.contains("class=\"line s0\"") && svg.contains("class=\"line s1\""));
+        // The largest count is at the top (y = 8) and 0 on the axis.
+        assert!(svg.contains("48.0,143.0 338.0,8.0 628.0,98.0"), "{svg}");
+        assert!(svg.contains("&lt;delay&gt;, 18 Feb: 4") && !svg.contains("<delay>"));
+        assert!(lines("Empty", &[], &[]).into_string().contains("nothing to show"));
+    }
 
     #[test]
     fn bars_are_closed_elements_with_titles_and_escaped_labels() {

@@ -55,6 +55,7 @@ pub fn page(who: Option<&Principal>, f: Frame<'_>, body: Markup) -> Markup {
                             (nav_link("/supervisor", "Supervisor", f.nav, "supervisor"))
                             (nav_link("/incidents", "Incidents", f.nav, "incidents"))
                             (nav_link("/alerts", "Alerts", f.nav, "alerts"))
+                            (nav_link("/reports/firewall", "Reports", f.nav, "reports"))
                             @if p.account.role == Role::Admin { (nav_link("/admin/staff", "Staff", f.nav, "staff")) }
                         }
                         a.who href="/account" { (p.account.name) " · " (p.account.role.as_str()) }

@@ -11,6 +11,7 @@ mod case_side;
 mod charts;
 mod customer_panel;
 pub mod customers;
+pub mod firewall;
 mod forms;
 pub mod inbox;
 pub mod incidents;

@@ -49,6 +49,7 @@ pub fn configured() -> WebConfig {
         x_consumer_secret: Some(X_SECRET.into()),
         meta_app_secret: Some(META_SECRET.into()),
         meta_verify_token: Some(META_VERIFY.into()),
+        reports: Default::default(),
     }
 }
 

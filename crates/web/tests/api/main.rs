@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod alerts;
 mod events;
+mod firewall;
 mod helpers;
 mod incident_pages;
 mod incidents;

@@ -19,7 +19,7 @@ use crate::pending::{Pending, pkce_challenge};
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// How one OpenID provider is configured: what an operator writes down.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProviderConfig {
     /// The issuer identifier, exactly as the provider writes it in its
     /// discovery document and tokens (e.g. `https://accounts.example.com`).
@@ -34,6 +34,20 @@ pub struct ProviderConfig {
     pub clock_skew: Duration,
     /// How long a started sign-in may take before its callback is refused.
     pub pending_max_age: Duration,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"(hidden)")
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .field("clock_skew", &self.clock_skew)
+            .field("pending_max_age", &self.pending_max_age)
+            .finish()
+    }
 }
 
 impl ProviderConfig {
@@ -418,6 +432,13 @@ mod tests {
         assert_eq!(c.state.as_deref(), Some("s"));
         assert_eq!(c.error_description.as_deref(), Some("x y"));
         assert_eq!(c.error, None);
+    }
+
+    #[test]
+    fn the_secret_stays_out_of_debug_output() {
+        let config = ProviderConfig::new("https://id.example", "client", "hunter2", "https://crm.example/cb");
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && debug.contains("client"), "{debug}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ mod error;
 mod jwks;
 mod jwt;
 mod pending;
+#[cfg(test)]
+mod proptests;
 mod provider;
 
 #[cfg(feature = "fake")]

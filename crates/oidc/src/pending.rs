@@ -66,7 +66,8 @@ impl Pending {
 
     /// When the attempt started.
     pub fn created_at(&self) -> Timestamp {
-        Timestamp::from_unix_millis(self.created_at_ms).unwrap_or_else(|_| Timestamp::from_unix_millis(0).unwrap())
+        // `decode` refuses a time out of range, so the fallback is never taken.
+        Timestamp::from_unix_millis(self.created_at_ms).unwrap_or(Timestamp::EPOCH)
     }
 
     /// Compares a callback's `state` with this attempt's, in constant time.
@@ -91,6 +92,9 @@ impl Pending {
         let pending: Pending = serde_json::from_slice(&json).map_err(|_| bad("not a pending sign-in"))?;
         if pending.state.is_empty() || pending.nonce.is_empty() || pending.code_verifier.len() < 43 {
             return Err(bad("a secret is missing or too short"));
+        }
+        if Timestamp::from_unix_millis(pending.created_at_ms).is_err() {
+            return Err(bad("the start time is out of range"));
         }
         Ok(pending)
     }

@@ -26,7 +26,11 @@ pub fn build() -> Value {
     let bearer = json!([{ "bearer": [] }, { "session": [] }]);
     let range_params = json!([
         query("by", "topic, product, area, brand, channel or all (default topic)", json!({ "type": "string" })),
-        query("from", "A date (2015-02-17) or RFC 3339 time (default 30 days before `to`)", json!({ "type": "string" })),
+        query(
+            "from",
+            "A date (2015-02-17) or RFC 3339 time (default 30 days before `to`)",
+            json!({ "type": "string" })
+        ),
         query("to", "A date or RFC 3339 time (default now)", json!({ "type": "string" })),
         query("bucket", "day (default) or hour", json!({ "type": "string", "enum": ["day", "hour"] })),
         query("top", "Series drawn (1-20, default 6)", json!({ "type": "integer" })),

@@ -2,7 +2,8 @@
 //!
 //! A merge moves everything of the source customer to the target (identities
 //! and so their messages, cases, account events, consents, contact points,
-//! reference numbers, match proposals) and records exactly what it moved, so
+//! reference numbers, match proposals, products held, incident notices and
+//! goodwill credits) and records exactly what it moved, so
 //! that undoing it moves exactly that back. A contact point the target
 //! already had is not moved (it stays with the source) and so is not taken
 //! from the target on undo. Every merge and unmerge is in the audit log.
@@ -26,6 +27,13 @@ struct Moved {
     emails: Vec<String>,
     phones: Vec<String>,
     refs: Vec<(String, String)>,
+    // Added with incidents: absent from merges recorded before them.
+    #[serde(default)]
+    products: Vec<String>,
+    #[serde(default)]
+    notices: Vec<i64>,
+    #[serde(default)]
+    credits: Vec<i64>,
 }
 
 fn ids(conn: &Connection, sql: &str, customer: i64) -> Result<Vec<i64>, StoreError> {
@@ -80,6 +88,31 @@ pub fn merge(
             &format!("UPDATE OR IGNORE {table} SET customer_id = ?2 WHERE customer_id = ?1"),
             params![source, target],
         )?;
+    }
+    // Notices and credits are once per incident and customer: those the
+    // target already has for the same incident stay with the source.
+    for (table, list) in [("notices", &mut moved.notices), ("credits", &mut moved.credits)] {
+        let candidates = ids(conn, &format!("SELECT id FROM {table} WHERE customer_id = ?1 ORDER BY id"), source)?;
+        let mut stmt = conn.prepare(&format!("UPDATE OR IGNORE {table} SET customer_id = ?2 WHERE id = ?1"))?;
+        for id in candidates {
+            if stmt.execute(params![id, target])? == 1 {
+                list.push(id);
+            }
+        }
+    }
+    let products: Vec<String> = conn
+        .prepare_cached("SELECT product FROM customer_products WHERE customer_id = ?1 ORDER BY product")?
+        .query_map([source], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for p in products {
+        if conn.execute(
+            "INSERT OR IGNORE INTO customer_products (customer_id, product) VALUES (?1, ?2)",
+            params![target, p],
+        )? == 1
+        {
+            conn.execute("DELETE FROM customer_products WHERE customer_id = ?1 AND product = ?2", params![source, p])?;
+            moved.products.push(p);
+        }
     }
     // Contact points and references: move those the target lacks.
     let emails: Vec<String> = conn
@@ -161,6 +194,8 @@ pub fn unmerge(conn: &Connection, now: Timestamp, merge_id: i64, actor: &str, re
         ("account_events", &moved.account_events),
         ("consents", &moved.consents),
         ("match_proposals", &moved.proposals),
+        ("notices", &moved.notices),
+        ("credits", &moved.credits),
     ] {
         let mut stmt = conn.prepare(&format!("UPDATE OR IGNORE {table} SET customer_id = ?2 WHERE id = ?1"))?;
         for id in list {
@@ -183,6 +218,12 @@ pub fn unmerge(conn: &Connection, now: Timestamp, merge_id: i64, actor: &str, re
         conn.execute(
             "UPDATE OR IGNORE customer_refs SET customer_id = ?1 WHERE customer_id = ?2 AND kind = ?3 AND value = ?4",
             params![source, target, k, v],
+        )?;
+    }
+    for p in &moved.products {
+        conn.execute(
+            "UPDATE OR IGNORE customer_products SET customer_id = ?1 WHERE customer_id = ?2 AND product = ?3",
+            params![source, target, p],
         )?;
     }
     conn.execute("UPDATE OR IGNORE customers SET merged_into = NULL WHERE id = ?1", [source])?;

@@ -507,14 +507,8 @@ impl Engine {
             check_template(&format!("templates.{name}"), text)?;
         }
         let eta = eta_text(detail.incident.eta);
-        let mut cases: Vec<CaseId> = Vec::new();
-        for l in detail.links.iter().filter(|l| l.unlinked_at.is_none()) {
-            if let firebreak_store::LinkTarget::Case(c) = l.target
-                && !cases.contains(&c)
-            {
-                cases.push(c);
-            }
-        }
+        // Every linked case (the detail lists only the latest links).
+        let cases = self.store.linked_cases(id).await?;
         let mut items = Vec::new();
         for case in cases {
             let mut item =

@@ -337,6 +337,8 @@ pub trait Store: Send + Sync + 'static {
     async fn dismiss_candidate(&self, id: i64, by: String) -> Result<Candidate, StoreError>;
     /// Creates an incident (checked by the engine); returns its id.
     async fn create_incident(&self, incident: NewIncident) -> Result<i64, StoreError>;
+    /// Every case linked to an incident (and not unlinked), by id.
+    async fn linked_cases(&self, id: i64) -> Result<Vec<CaseId>, StoreError>;
     async fn incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError>;
     /// Open incidents first, newest first.
     async fn incidents(&self, filter: IncidentFilter) -> Result<Vec<Incident>, StoreError>;

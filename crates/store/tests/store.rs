@@ -247,3 +247,43 @@ async fn entities_are_found_by_value_and_replaced_exactly_by_a_new_judgement() {
     assert_eq!(store.messages(find("#outage")).await.unwrap().items.len(), 1);
     assert_eq!(store.integrity_check().await.unwrap(), "ok");
 }
+
+/// A bulk reply answers every linked case: `linked_cases` has no limit,
+/// where an incident's detail lists only the latest 500 links.
+#[tokio::test]
+async fn every_linked_case_is_listed_however_many() {
+    use firebreak_domain::incident::IncidentStatus;
+    use firebreak_store::{LinkTarget, NewIncident};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let batch: Vec<NewMessage> =
+        (0..600).map(|i| msg(&format!("m{i}"), &format!("author{i}"), "no signal at all", 1_790_000_000_000)).collect();
+    let ids: Vec<_> = store.ingest(batch).await.unwrap().iter().map(|o| o.id).collect();
+    let contexts = store.message_contexts(ids).await.unwrap();
+    let mut cases: Vec<i64> = contexts.iter().filter_map(|c| c.case.map(|c| c.0)).collect();
+    cases.sort();
+    assert_eq!(cases.len(), 600, "one case per author");
+    let id = store
+        .create_incident(NewIncident {
+            title: "No signal".into(),
+            status: IncidentStatus::Investigating,
+            keys: vec![],
+            areas: vec!["XX1".into()],
+            products: vec![],
+            services: vec![],
+            public: false,
+            eta: None,
+            started_at: Timestamp::from_unix_millis(1_790_000_000_000).unwrap(),
+            created_by: "test".into(),
+        })
+        .await
+        .unwrap();
+    for c in &cases {
+        store.link_incident(id, LinkTarget::Case(firebreak_domain::CaseId(*c)), "test".into()).await.unwrap();
+    }
+    store.unlink_incident(id, LinkTarget::Case(firebreak_domain::CaseId(cases[0])), "test".into()).await.unwrap();
+    let linked: Vec<i64> = store.linked_cases(id).await.unwrap().iter().map(|c| c.0).collect();
+    assert_eq!(linked, cases[1..].to_vec());
+    assert_eq!(store.incident(id).await.unwrap().unwrap().links.len(), 500);
+}

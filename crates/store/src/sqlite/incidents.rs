@@ -392,6 +392,16 @@ fn links(conn: &Connection, id: i64) -> Result<Vec<IncidentLink>, StoreError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Every case linked to an incident and not unlinked, by id (no limit:
+/// what a bulk reply answers).
+pub fn linked_cases(conn: &Connection, id: i64) -> Result<Vec<CaseId>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT target_id FROM incident_links WHERE incident_id = ?1 AND kind = 'case' AND unlinked_at IS NULL \
+         ORDER BY target_id",
+    )?;
+    Ok(stmt.query_map([id], |r| r.get(0).map(CaseId))?.collect::<Result<_, _>>()?)
+}
+
 fn target_parts(t: LinkTarget) -> (&'static str, i64) {
     match t {
         LinkTarget::Message(m) => ("message", m.0),

@@ -585,6 +585,10 @@ impl Store for SqliteStore {
         self.writer.run(move |c, _, _| firewall::add_drivers(c, &counts, through)).await
     }
 
+    async fn linked_cases(&self, id: i64) -> Result<Vec<CaseId>, StoreError> {
+        self.read(move |c| incidents::linked_cases(c, id)).await
+    }
+
     async fn drivers_through(&self) -> Result<MessageId, StoreError> {
         self.read(firewall::drivers_through).await
     }

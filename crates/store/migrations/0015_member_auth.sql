@@ -1,6 +1,6 @@
 -- Members' sign-in (issue 7, the community's web layer): sessions, email
--- verification links, and the community member that stands for each staff
--- account. Secrets are kept as SHA-256 (32 random bytes each), like staff
+-- verification links, the community member that stands for each staff
+-- account, and staff's answers to ideas. Secrets are kept as SHA-256 (32 random bytes each), like staff
 -- sessions and API tokens.
 
 CREATE TABLE community_member_sessions (
@@ -29,4 +29,13 @@ CREATE INDEX community_email_tokens_by_member ON community_email_tokens(member_i
 CREATE TABLE community_staff_members (
     staff_id   INTEGER PRIMARY KEY REFERENCES agents(id),
     member_id  INTEGER NOT NULL UNIQUE REFERENCES community_members(id)
+);
+
+-- Staff's answer to an idea (one per idea; a new answer replaces it).
+CREATE TABLE community_idea_answers (
+    idea_id       INTEGER PRIMARY KEY REFERENCES community_ideas(id),
+    member_id     INTEGER NOT NULL REFERENCES community_members(id),
+    body_markdown TEXT NOT NULL,
+    body_html     TEXT NOT NULL,               -- sanitised when written
+    answered_at   INTEGER NOT NULL
 );

@@ -238,6 +238,18 @@ pub struct ModerationEntry {
     pub created_at: Timestamp,
 }
 
+/// Staff's answer to an idea.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdeaAnswer {
+    pub idea: IdeaId,
+    pub by: MemberId,
+    pub by_name: String,
+    pub body_markdown: String,
+    /// Sanitised when written.
+    pub body_html: String,
+    pub answered_at: Timestamp,
+}
+
 /// The community's data, behind one interface (implemented by
 /// [`SqliteStore`](crate::SqliteStore)).
 #[async_trait]
@@ -432,4 +444,10 @@ pub trait CommunityStore: Send + Sync + 'static {
 
     /// The moderation log, newest first (staff only).
     async fn moderation_log(&self, actor: Actor, limit: u32) -> Result<Vec<ModerationEntry>, CommunityStoreError>;
+
+    /// Answers an idea for staff (staff only; logged), replacing an earlier
+    /// answer.
+    async fn answer_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaAnswer, CommunityStoreError>;
+
+    async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>, CommunityStoreError>;
 }

@@ -37,7 +37,7 @@ pub use cases::{
     Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
 };
 pub use community::{
-    BoardSummary, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
+    BoardSummary, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
 };
 pub use community::{
     CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,

@@ -418,12 +418,14 @@ fn community_paths(doc: &mut Value, bearer: &Value) {
     paths["/api/v1/community/moderation-log"] = json!({ "get": op("The moderation log, newest first (staff)") });
     paths["/api/v1/community/ideas"] =
         json!({ "get": open("Ideas, most voted first"), "post": op("Submit an idea {title, body}") });
-    paths["/api/v1/community/ideas/{id}"] = json!({ "get": open("An idea") });
+    paths["/api/v1/community/ideas/{id}"] = json!({ "get": open("An idea, with staff's answer (`answer`, or null)") });
     paths["/api/v1/community/ideas/{id}/votes"] = json!({ "post": op("Vote (once per member; not on a closed idea)") });
     paths["/api/v1/community/ideas/{id}/status"] =
         json!({ "post": op("Change the status {status} (staff); shipping awards the author") });
     paths["/api/v1/community/ideas/{id}/merge"] =
         json!({ "post": op("Merge this duplicate into {into, reason} (staff); each member's vote counts once") });
+    paths["/api/v1/community/ideas/{id}/answer"] =
+        json!({ "post": op("Answer the idea for staff {body} (staff); replaces an earlier answer") });
     paths["/api/v1/community/points"] = json!({ "get": op("The caller's balance, rank, totals and ledger entries") });
     paths["/api/v1/community/redemptions"] = json!({ "post": op("Redeem points as account credit {request_id, amount}; the same request_id again changes nothing") });
     paths["/api/v1/community/ledger"] =

@@ -7,6 +7,7 @@
 //! This file holds what they share: the savepoint, the actor check, row
 //! mapping and the moderation log.
 
+mod answers;
 mod auth;
 mod forum;
 mod ideas;
@@ -26,7 +27,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
 use crate::community::{
-    BoardSummary, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
+    BoardSummary, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
 };
 use crate::{
     StoreError,
@@ -455,6 +456,15 @@ impl CommunityStore for SqliteStore {
 
     async fn moderation_log(&self, actor: Actor, limit: u32) -> Result<Vec<ModerationEntry>> {
         self.community_read(move |c| listing::moderation_log(c, actor, limit)).await
+    }
+
+    async fn answer_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaAnswer> {
+        let body = prepare_body(&body)?;
+        self.community_write(move |c, now| answers::answer(c, actor, idea, &body, now)).await
+    }
+
+    async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>> {
+        self.community_read(move |c| answers::load(c, idea)).await
     }
 }
 

@@ -338,16 +338,31 @@ pub async fn create_idea(State(state): State<AppState>, v: Viewer, b: Result<Jso
     )
 }
 
-/// `GET /api/v1/community/ideas/{id}`.
+/// `GET /api/v1/community/ideas/{id}`: the idea and staff's answer.
 pub async fn idea(State(state): State<AppState>, Path(i): Path<String>) -> Answer {
-    let found = state
-        .engine()
-        .store()
-        .idea(IdeaId(id(&i, "idea")?))
+    let idea = IdeaId(id(&i, "idea")?);
+    let store = state.engine().store();
+    let found = store
+        .idea(idea)
         .await
         .map_err(community_problem)?
         .ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such idea."))?;
-    to_json(found)
+    let answer = store.idea_answer(idea).await.map_err(community_problem)?;
+    let mut out = serde_json::to_value(found).map_err(Problem::internal)?;
+    out["answer"] = serde_json::to_value(answer).map_err(Problem::internal)?;
+    Ok(Json(out))
+}
+
+/// `POST /api/v1/community/ideas/{id}/answer` (staff): {body}.
+pub async fn answer_idea(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(i): Path<String>,
+    b: Result<Json<TextBody>, JsonRejection>,
+) -> Answer {
+    let b = body(b)?;
+    let idea = IdeaId(id(&i, "idea")?);
+    to_json(state.engine().store().answer_idea(v.require()?, idea, b.body).await.map_err(community_problem)?)
 }
 
 /// `POST /api/v1/community/ideas/{id}/votes`.

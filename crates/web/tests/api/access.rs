@@ -171,6 +171,7 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/api/v1/community/ideas/{id}/votes", Some(Analyst)), // (m)
         ("POST", "/api/v1/community/ideas/{id}/status", Some(Agent)),
         ("POST", "/api/v1/community/ideas/{id}/merge", Some(Agent)),
+        ("POST", "/api/v1/community/ideas/{id}/answer", Some(Agent)),
         ("GET", "/api/v1/community/points", Some(Analyst)), // (m)
         ("POST", "/api/v1/community/redemptions", Some(Analyst)), // (m)
         ("GET", "/api/v1/community/ledger", Some(Analyst)),
@@ -202,6 +203,7 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/community/ideas/{id}/vote", Some(Analyst)), // (m)
         ("POST", "/community/ideas/{id}/status", Some(Agent)),
         ("POST", "/community/ideas/{id}/merge", Some(Agent)),
+        ("POST", "/community/ideas/{id}/answer", Some(Agent)),
         ("GET", "/community/points", Some(Analyst)),         // (m)
         ("POST", "/community/points/redeem", Some(Analyst)), // (m)
         ("GET", "/community/members/{id}", None),

@@ -512,6 +512,59 @@ async fn points_move_with_solutions_and_kudos_and_come_back_when_staff_hide_a_po
 }
 
 #[tokio::test]
+async fn staff_answer_ideas_with_a_badge_and_merges_count_each_vote_once() {
+    let app = spawn_app().await;
+    let ann = join(&app, "ann@example.com", "Ann").await;
+    let bob = join(&app, "bob@example.com", "Bob").await;
+    let new_idea = |title: &'static str| {
+        ann.api(reqwest::Method::POST, "/api/v1/community/ideas", json!({ "title": title, "body": "Please." }))
+    };
+    let first = new_idea("Dark mode").await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let second = new_idea("A dark theme").await.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    for idea in [first, second] {
+        let r = bob.api(reqwest::Method::POST, &format!("/api/v1/community/ideas/{idea}/votes"), json!({})).await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = ann.api(reqwest::Method::POST, &format!("/api/v1/community/ideas/{second}/votes"), json!({})).await;
+    assert_eq!(r.status(), 200);
+
+    // Staff (a browser session) merge the duplicate and answer the idea.
+    let mut staff = Browser::new(&app);
+    assert_eq!(staff.login(ADMIN_EMAIL, PASSWORD).await.status(), 303);
+    let page = staff.get(&format!("/community/ideas/{second}")).await.text().await.unwrap();
+    let csrf = hidden(&page, "_csrf");
+    let origin = staff.base.clone();
+    let merged = staff
+        .post_form(
+            &format!("/community/ideas/{second}/merge"),
+            &[("_csrf", &csrf), ("into", &first.to_string()), ("reason", "Same idea")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(merged.status(), 303, "{}", merged.text().await.unwrap());
+    let idea: Value = app.get(&format!("/api/v1/community/ideas/{first}")).await.json().await.unwrap();
+    assert_eq!(idea["votes"], 2, "Bob's two votes count once, Ann's once: {idea}");
+    let answered = staff
+        .post_form(
+            &format!("/community/ideas/{first}/answer"),
+            &[("_csrf", &csrf), ("body", "It is **planned** for spring.")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(answered.status(), 303);
+    let html = ann.get_json(&format!("/community/ideas/{first}")).await.text().await.unwrap();
+    assert!(html.contains("id=\"staff-answer\"") && html.contains("<strong>planned</strong>"), "{html}");
+    assert!(html.contains("class=\"badge staff\""));
+    let idea: Value = app.get(&format!("/api/v1/community/ideas/{first}")).await.json().await.unwrap();
+    assert_eq!(idea["answer"]["body_markdown"], "It is **planned** for spring.");
+    // A member cannot answer.
+    let r = ann
+        .api(reqwest::Method::POST, &format!("/api/v1/community/ideas/{first}/answer"), json!({ "body": "x" }))
+        .await;
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
 async fn a_board_has_a_valid_atom_feed() {
     let app = spawn_app().await;
     board(&app, "help", "public").await;

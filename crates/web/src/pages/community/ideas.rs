@@ -1,6 +1,6 @@
 //! Ideas: the list (most voted first), an idea's page, submitting, voting
-//! (once per member, none on a closed idea), and for staff: the status and
-//! merging a duplicate.
+//! (once per member, none on a closed idea), and for staff: the status,
+//! merging a duplicate, and staff's answer (shown with the staff badge).
 
 use std::collections::HashMap;
 
@@ -80,6 +80,7 @@ pub async fn show(
             .await
             .map_err(community_problem)?
             .ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such idea."))?;
+        let answer = state.engine().store().idea_answer(id).await.map_err(community_problem)?;
         let body = html! {
             (notice(&q))
             h2 #idea-title { (i.title) " " span.badge #idea-status { (i.status.as_str()) } }
@@ -87,6 +88,14 @@ pub async fn show(
             @if let Some(d) = i.duplicate_of { p { "A duplicate of " a href=(format!("/community/ideas/{d}")) { "idea " (d) } "." } }
             // Sanitised when the idea was written (community::markdown).
             div.card { (PreEscaped(&i.body_html)) }
+            @if let Some(a) = &answer {
+                section.card #staff-answer {
+                    h3 { "Answer from " (a.by_name) " " span.badge.staff { "Staff" } }
+                    // Sanitised when the answer was written.
+                    (PreEscaped(&a.body_html))
+                    p.meta { (short_time(a.answered_at)) }
+                }
+            }
             @if v.actor.is_some() && !i.status.is_closed() {
                 form.row method="post" action=(format!("/community/ideas/{}/vote", i.id)) {
                     (csrf(&v)) button #vote type="submit" { "Vote for it" }
@@ -103,6 +112,12 @@ pub async fn show(
                         } }
                     }
                     button.quiet type="submit" { "Change" }
+                }
+                form.stack #answer-idea method="post" action=(format!("/community/ideas/{}/answer", i.id)) {
+                    (csrf(&v))
+                    label for="answer-body" { "Staff answer (Markdown)" }
+                    textarea #answer-body name="body" required { @if let Some(a) = &answer { (a.body_markdown) } }
+                    button.quiet type="submit" { "Answer" }
                 }
                 form.row method="post" action=(format!("/community/ideas/{}/merge", i.id)) {
                     (csrf(&v))
@@ -150,6 +165,17 @@ pub async fn merge(State(state): State<AppState>, v: Viewer, Path(id): Path<Stri
         let into = idea_id(f.get("into").unwrap_or(""))?;
         state.engine().store().merge_ideas(actor, id, into, f.text("reason")).await.map_err(community_problem)?;
         Ok(Redirect::to(&format!("/community/ideas/{into}?done=merged")).into_response())
+    };
+    page_or_error(&v, r.await)
+}
+
+/// `POST /community/ideas/{id}/answer` (staff).
+pub async fn answer(State(state): State<AppState>, v: Viewer, Path(id): Path<String>, f: Fields) -> Response {
+    let r = async {
+        let actor = v.require()?;
+        let id = idea_id(&id)?;
+        state.engine().store().answer_idea(actor, id, f.text("body")).await.map_err(community_problem)?;
+        Ok(Redirect::to(&format!("/community/ideas/{id}?done=answered")).into_response())
     };
     page_or_error(&v, r.await)
 }

@@ -237,6 +237,7 @@ pub fn notice(q: &HashMap<String, String>) -> Markup {
         Some("idea") => Some("Your idea is posted."),
         Some("voted") => Some("Your vote is counted."),
         Some("status") => Some("The idea's status is changed."),
+        Some("answered") => Some("The answer is posted on the idea."),
         Some("merged") => Some("The ideas are merged; each member's vote counts once."),
         Some("board") => Some("The board is created."),
         Some("verified") => Some("Your email is confirmed: sign in."),

@@ -431,6 +431,10 @@ impl CommunityStore for SqliteStore {
     }
 
     async fn staff_member(&self, staff_id: i64, display_name: String) -> Result<Member> {
+        // Every staff request to the community asks; only the first writes.
+        if let Some(m) = self.community_read(move |c| auth::linked_staff_member(c, staff_id)).await? {
+            return Ok(m);
+        }
         self.community_write(move |c, now| auth::staff_member(c, staff_id, &display_name, now)).await
     }
 

@@ -375,6 +375,51 @@ async fn the_authorisation_matrix_holds_over_http() {
 }
 
 #[tokio::test]
+async fn member_sign_in_is_rate_limited_and_a_banned_member_can_do_nothing() {
+    let app = spawn_app().await;
+    board(&app, "help", "public").await;
+    let mut ann = join(&app, "ann@example.com", "Ann").await;
+    let bob = join(&app, "bob@example.com", "Bob").await;
+    let topic = ask(&mut ann, "help", "A question", "Body.").await;
+    // Five wrong passwords, then even the right one waits.
+    let mut b = Browser::new(&app);
+    let origin = b.base.clone();
+    for (i, pw) in ["wrong-1", "wrong-2", "wrong-3", "wrong-4", "wrong-5", PASSWORD].iter().enumerate() {
+        let page = b.get("/community/login").await.text().await.unwrap();
+        let csrf = hidden(&page, "_csrf");
+        let resp = b
+            .post_form(
+                "/community/login",
+                &[("email", "bob@example.com"), ("password", pw), ("_csrf", &csrf)],
+                Some(&origin),
+            )
+            .await;
+        let want = if i < 5 { 401 } else { 429 };
+        assert_eq!(resp.status().as_u16(), want, "attempt {i}");
+        if i == 5 {
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+    }
+    // A staff ban: Bob's session can do nothing more, and nothing changes.
+    let bob_id = app.store.member_login("bob@example.com".into()).await.unwrap().unwrap().member.id.0;
+    let ban = app
+        .client
+        .post(format!("{}/api/v1/community/members/{bob_id}/ban", app.url))
+        .json(&json!({ "banned": true, "reason": "Spam" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ban.status(), 200, "{}", ban.text().await.unwrap());
+    let before = counts(&app).await;
+    let r = bob
+        .api(reqwest::Method::POST, &format!("/api/v1/community/topics/{topic}/replies"), json!({ "body": "hi" }))
+        .await;
+    let body = refusal(r, 403, "forbidden").await;
+    assert!(body["detail"].as_str().unwrap().contains("banned"), "{body}");
+    assert_eq!(counts(&app).await, before);
+}
+
+#[tokio::test]
 async fn bad_input_is_refused_clearly_and_changes_nothing() {
     let app = spawn_app().await;
     board(&app, "help", "public").await;

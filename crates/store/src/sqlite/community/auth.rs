@@ -77,17 +77,27 @@ pub fn verify_email(c: &Connection, token_hash: &str, now: Timestamp) -> Result<
     member(c, MemberId(id))
 }
 
-/// The staff account's member, made on first use. Its email is a reserved
-/// address of its own (`staff-<id>@staff.invalid`), so it never collides
-/// with a member who signed up, and nobody can sign in as it with a password.
-pub fn staff_member(c: &Connection, staff_id: i64, name: &str, now: Timestamp) -> Result<Member> {
+/// The staff account's member, if it was made.
+pub fn linked_staff_member(c: &Connection, staff_id: i64) -> Result<Option<Member>> {
     let found: Option<i64> = c
         .prepare_cached("SELECT member_id FROM community_staff_members WHERE staff_id = ?1")?
         .query_row([staff_id], |r| r.get(0))
         .optional()?;
-    if let Some(id) = found {
-        return member(c, MemberId(id))?
-            .ok_or_else(|| StoreError::Database("a staff member link names no member".into()).into());
+    match found {
+        Some(id) => Ok(Some(
+            member(c, MemberId(id))?
+                .ok_or_else(|| StoreError::Database("a staff member link names no member".into()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The staff account's member, made on first use. Its email is a reserved
+/// address of its own (`staff-<id>@staff.invalid`), so it never collides
+/// with a member who signed up, and nobody can sign in as it with a password.
+pub fn staff_member(c: &Connection, staff_id: i64, name: &str, now: Timestamp) -> Result<Member> {
+    if let Some(m) = linked_staff_member(c, staff_id)? {
+        return Ok(m);
     }
     let new = NewMember {
         email: format!("staff-{staff_id}@staff.invalid"),

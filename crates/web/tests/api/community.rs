@@ -436,7 +436,9 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
     assert_eq!(body["errors"][0]["field"], "body");
     let page = ann.form(&format!("/community/t/{topic}/replies"), &[("body", &big)]).await;
     assert_eq!(page.status(), 422);
-    assert!(page.text().await.unwrap().contains("The text is over 20000 bytes."));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("The text is over 20000 bytes. Nothing was changed."));
+    assert!(html.contains(&format!(">{big}</textarea>")), "the reply is kept beside the refusal");
     // Empty title.
     let api = ann
         .api(

@@ -123,65 +123,95 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let r = async {
-        let page = load(&state, &v, TopicId(id_of(&id, "topic")?)).await?;
-        let mut ranks: HashMap<MemberId, String> = HashMap::new();
-        for p in &page.posts {
-            if let std::collections::hash_map::Entry::Vacant(e) = ranks.entry(p.post.author) {
-                e.insert(rank_of(&state, p.post.author).await?.0);
-            }
-        }
-        let t = &page.topic;
-        let body = html! {
-            (notice(&q))
-            p.meta { a href=(format!("/community/b/{}", page.board.slug)) { (page.board.name) } }
-            h2 #topic-title data-topic=(t.id) {
-                (t.title) " " span.badge { (t.kind.as_str()) }
-                @if t.solution.is_some() { " " span.badge.solution { "solved" } }
-                @if t.locked { " " span.badge { "locked" } }
-            }
-            div #posts { @for p in &page.posts { (post_view(&v, &page, p, ranks.get(&p.post.author).map(String::as_str).unwrap_or(""))) } }
-            @if v.actor.is_some() && !t.locked {
-                h3 { "Reply" }
-                form.stack #reply method="post" action=(format!("/community/t/{}/replies", t.id)) {
-                    (csrf(&v))
-                    label.sr for="reply-body" { "Your reply (Markdown)" }
-                    textarea #reply-body name="body" required {}
-                    button type="submit" { "Post the reply" }
-                }
-            } @else if t.locked {
-                p.meta { "This topic is locked." }
-            } @else {
-                p { a href=(format!("/community/login?next=/community/t/{}", t.id)) { "Sign in" } " to reply." }
-            }
-            @if v.is_staff() {
-                h3 { "Moderation" }
-                form.row method="post" action=(format!("/community/mod/t/{}/lock", t.id)) {
-                    (csrf(&v))
-                    input type="hidden" name="locked" value=(if t.locked { "false" } else { "true" });
-                    input name="reason" placeholder="Reason" required;
-                    button.quiet type="submit" { @if t.locked { "Unlock" } @else { "Lock" } }
-                }
-                form.row method="post" action=(format!("/community/mod/t/{}/move", t.id)) {
-                    (csrf(&v))
-                    input name="board" placeholder="Board address (slug)" required;
-                    input name="reason" placeholder="Reason" required;
-                    button.quiet type="submit" { "Move" }
-                }
-            }
-        };
-        Ok(community_page(&v, &t.title, body).into_response())
-    };
+    let r = async { render(&state, &v, TopicId(id_of(&id, "topic")?), &q, None, "").await };
     page_or_error(&v, r.await)
 }
 
-/// `POST /community/t/{id}/replies`.
+/// A topic's page; after a refused reply, with the refusal beside the form
+/// and what was typed kept.
+async fn render(
+    state: &AppState,
+    v: &Viewer,
+    id: TopicId,
+    q: &HashMap<String, String>,
+    refused: Option<&Problem>,
+    draft: &str,
+) -> Result<Response, Problem> {
+    let page = load(state, v, id).await?;
+    let mut ranks: HashMap<MemberId, String> = HashMap::new();
+    for p in &page.posts {
+        if let std::collections::hash_map::Entry::Vacant(e) = ranks.entry(p.post.author) {
+            e.insert(rank_of(state, p.post.author).await?.0);
+        }
+    }
+    let t = &page.topic;
+    let body = html! {
+        (notice(q))
+        p.meta { a href=(format!("/community/b/{}", page.board.slug)) { (page.board.name) } }
+        h2 #topic-title data-topic=(t.id) {
+            (t.title) " " span.badge { (t.kind.as_str()) }
+            @if t.solution.is_some() { " " span.badge.solution { "solved" } }
+            @if t.locked { " " span.badge { "locked" } }
+        }
+        div #posts { @for p in &page.posts { (post_view(v, &page, p, ranks.get(&p.post.author).map(String::as_str).unwrap_or(""))) } }
+        @if v.actor.is_some() && !t.locked {
+            h3 { "Reply" }
+            form.stack #reply method="post" action=(format!("/community/t/{}/replies", t.id)) {
+                (csrf(v))
+                @if let Some(p) = refused { (refusal_alert(p)) }
+                label.sr for="reply-body" { "Your reply (Markdown)" }
+                textarea #reply-body name="body" required { (draft) }
+                button type="submit" { "Post the reply" }
+            }
+        } @else if t.locked {
+            p.meta { "This topic is locked." }
+        } @else {
+            p { a href=(format!("/community/login?next=/community/t/{}", t.id)) { "Sign in" } " to reply." }
+        }
+        @if v.is_staff() {
+            h3 { "Moderation" }
+            form.row method="post" action=(format!("/community/mod/t/{}/lock", t.id)) {
+                (csrf(v))
+                input type="hidden" name="locked" value=(if t.locked { "false" } else { "true" });
+                input name="reason" placeholder="Reason" required;
+                button.quiet type="submit" { @if t.locked { "Unlock" } @else { "Lock" } }
+            }
+            form.row method="post" action=(format!("/community/mod/t/{}/move", t.id)) {
+                (csrf(v))
+                input name="board" placeholder="Board address (slug)" required;
+                input name="reason" placeholder="Reason" required;
+                button.quiet type="submit" { "Move" }
+            }
+        }
+    };
+    let status = refused.map(|p| p.code.status_and_title().0).unwrap_or(axum::http::StatusCode::OK);
+    Ok((status, community_page(v, &t.title, body)).into_response())
+}
+
+/// A refusal beside the form it answers.
+fn refusal_alert(p: &Problem) -> Markup {
+    let message = match p.errors.first() {
+        Some(f) => crate::pages::forms::sentence(&f.message),
+        None => p.detail.clone(),
+    };
+    html! { p.error role="alert" data-code=(p.refusal.unwrap_or(p.code.as_str())) { (message) " Nothing was changed." } }
+}
+
+/// `POST /community/t/{id}/replies`: a refusal re-renders the topic with
+/// the reply kept.
 pub async fn reply(State(state): State<AppState>, v: Viewer, Path(id): Path<String>, f: Fields) -> Response {
     let r = async {
         let actor = v.require()?;
         let topic = TopicId(id_of(&id, "topic")?);
-        let post = state.engine().store().reply(actor, topic, f.text("body")).await.map_err(community_problem)?;
-        Ok(Redirect::to(&format!("/community/t/{topic}?done=replied#post-{}", post.id)).into_response())
+        match state.engine().store().reply(actor, topic, f.text("body")).await {
+            Ok(post) => {
+                Ok(Redirect::to(&format!("/community/t/{topic}?done=replied#post-{}", post.id)).into_response())
+            }
+            Err(e) => {
+                let p = community_problem(e);
+                render(&state, &v, topic, &HashMap::new(), Some(&p), &f.text("body")).await
+            }
+        }
     };
     page_or_error(&v, r.await)
 }

@@ -17,6 +17,7 @@
 mod alert_mail;
 pub mod drivers;
 pub mod incidents;
+pub mod members;
 pub mod outbound;
 pub mod staff;
 pub mod watcher;
@@ -60,6 +61,8 @@ pub struct Engine {
     triager: Option<Triager>,
     changed: Arc<Notify>,
     logins: staff::LoginLimiter,
+    /// Members' failed sign-ins, counted apart from staff's.
+    member_logins: staff::LoginLimiter,
     /// Delivers replies; `None` refuses every reply at the form.
     transport: Option<Arc<dyn firebreak_channels::outbound::ReplyTransport>>,
     /// Wakes the reply worker when a reply is queued.
@@ -79,6 +82,7 @@ impl Engine {
             triager: Some(Triager::builtin()),
             changed: Arc::new(Notify::new()),
             logins: staff::LoginLimiter::default(),
+            member_logins: staff::LoginLimiter::default(),
             transport: None,
             outbound_wake: Notify::new(),
             watch: std::sync::OnceLock::new(),

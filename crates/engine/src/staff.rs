@@ -77,7 +77,7 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 
 /// A hash checked when the account does not exist, so that an unknown email
 /// costs as much time as a wrong password.
-static DUMMY_HASH: LazyLock<String> =
+pub(crate) static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not the password of anyone at all").unwrap_or_default());
 
 pub fn random_token(bytes: usize) -> Result<String, EngineError> {
@@ -125,7 +125,7 @@ impl LoginLimiter {
     }
 
     /// Seconds until another attempt is allowed, if one is not now.
-    fn blocked(&self, email: &str, address: &str, now: i64) -> Option<i64> {
+    pub(crate) fn blocked(&self, email: &str, address: &str, now: i64) -> Option<i64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = None;
         for (key, max) in Self::keys(email, address) {
@@ -143,7 +143,7 @@ impl LoginLimiter {
         wait
     }
 
-    fn fail(&self, email: &str, address: &str, now: i64) {
+    pub(crate) fn fail(&self, email: &str, address: &str, now: i64) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         // Bound the memory an attacker can make us use: forget the oldest
         // keys' history when the map grows large.
@@ -155,7 +155,7 @@ impl LoginLimiter {
         }
     }
 
-    fn succeed(&self, email: &str) {
+    pub(crate) fn succeed(&self, email: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(&format!("account:{}", email.trim().to_lowercase()));
     }

@@ -11,9 +11,10 @@
 use async_trait::async_trait;
 use firebreak_community::{
     Actor, Board, BoardId, BoardVisibility, CommunityError, Idea, IdeaId, IdeaStatus, Kudos, Member, MemberId, Post,
-    PostId, PostRevision, Report, Solution, Topic, TopicId, TopicKind, Totals, Transaction,
+    PostId, PostRevision, Report, Solution, Topic, TopicId, TopicKind, Totals, Transaction, TxKind,
     ledger::{PointsConfig, Redemption},
 };
+use firebreak_domain::Timestamp;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -166,6 +167,89 @@ pub struct CommunityCounts {
     pub moderation: u64,
 }
 
+// ---- Members' sign-in, listings (the community's web layer; migration 0015) ----
+
+/// What signing in needs of a member: the member and their password hash.
+#[derive(Debug, Clone)]
+pub struct MemberLogin {
+    pub member: Member,
+    pub password_hash: Option<String>,
+}
+
+/// A member's new browser session: only the SHA-256 of the cookie is kept.
+#[derive(Debug, Clone)]
+pub struct NewMemberSession {
+    pub member: MemberId,
+    pub token_hash: String,
+    pub csrf: String,
+    pub expires_at: Timestamp,
+}
+
+/// A live member session.
+#[derive(Debug, Clone)]
+pub struct MemberSession {
+    pub member: Member,
+    pub csrf: String,
+}
+
+/// A board on the community's home, with how many visible topics it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardSummary {
+    pub board: Board,
+    pub topics: u64,
+}
+
+/// A topic as a board lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicSummary {
+    pub id: TopicId,
+    pub board: BoardId,
+    pub kind: TopicKind,
+    pub title: String,
+    pub author: MemberId,
+    pub author_name: String,
+    pub replies: u32,
+    pub solved: bool,
+    pub locked: bool,
+    pub hidden: bool,
+    pub created_at: Timestamp,
+    pub last_post_at: Timestamp,
+}
+
+/// One transaction as a member's points page shows it: what it moved into
+/// or out of their account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerEntry {
+    pub key: String,
+    pub kind: TxKind,
+    pub amount: i64,
+    pub created_at: Timestamp,
+}
+
+/// One line of the moderation log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModerationEntry {
+    pub id: i64,
+    pub actor: MemberId,
+    pub actor_name: String,
+    pub action: String,
+    pub subject: String,
+    pub reason: String,
+    pub created_at: Timestamp,
+}
+
+/// Staff's answer to an idea.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdeaAnswer {
+    pub idea: IdeaId,
+    pub by: MemberId,
+    pub by_name: String,
+    pub body_markdown: String,
+    /// Sanitised when written.
+    pub body_html: String,
+    pub answered_at: Timestamp,
+}
+
 /// The community's data, behind one interface (implemented by
 /// [`SqliteStore`](crate::SqliteStore)).
 #[async_trait]
@@ -304,4 +388,66 @@ pub trait CommunityStore: Send + Sync + 'static {
     -> Result<Option<TopicPage>, CommunityStoreError>;
 
     async fn community_counts(&self) -> Result<CommunityCounts, CommunityStoreError>;
+
+    // ---- Members' sign-in and listings (the community's web layer; migration 0015) ----
+
+    /// The member with this email (any case), with their password hash.
+    async fn member_login(&self, email: String) -> Result<Option<MemberLogin>, CommunityStoreError>;
+
+    async fn create_member_session(&self, session: NewMemberSession) -> Result<(), CommunityStoreError>;
+
+    /// The live (not revoked, not expired at `now`) session with this hash.
+    async fn member_session(
+        &self,
+        token_hash: String,
+        now: Timestamp,
+    ) -> Result<Option<MemberSession>, CommunityStoreError>;
+
+    async fn revoke_member_session(&self, token_hash: String) -> Result<(), CommunityStoreError>;
+
+    /// Records a verification link's token (its hash) for a member.
+    async fn create_email_token(
+        &self,
+        member: MemberId,
+        token_hash: String,
+        expires_at: Timestamp,
+    ) -> Result<(), CommunityStoreError>;
+
+    /// Uses a verification link: marks its member's email verified and the
+    /// link used. `None` when the link is unknown, used or expired.
+    async fn verify_member_email(&self, token_hash: String) -> Result<Option<Member>, CommunityStoreError>;
+
+    /// The community member a staff account acts as, created (marked staff)
+    /// on first use.
+    async fn staff_member(&self, staff_id: i64, display_name: String) -> Result<Member, CommunityStoreError>;
+
+    /// The boards the viewer may see, with their visible topic counts.
+    async fn boards(&self, viewer: Option<Actor>) -> Result<Vec<BoardSummary>, CommunityStoreError>;
+
+    /// A board by its slug, if the viewer may see it.
+    async fn board_by_slug(&self, viewer: Option<Actor>, slug: String) -> Result<Option<Board>, CommunityStoreError>;
+
+    /// A board's topics the viewer may see, the most recently active first.
+    async fn board_topics(
+        &self,
+        viewer: Option<Actor>,
+        board: BoardId,
+        limit: u32,
+    ) -> Result<Vec<TopicSummary>, CommunityStoreError>;
+
+    /// Ideas, the most voted first (duplicates last).
+    async fn ideas(&self, limit: u32) -> Result<Vec<Idea>, CommunityStoreError>;
+
+    /// What each transaction moved into or out of a member's points, newest
+    /// first.
+    async fn member_ledger(&self, member: MemberId, limit: u32) -> Result<Vec<LedgerEntry>, CommunityStoreError>;
+
+    /// The moderation log, newest first (staff only).
+    async fn moderation_log(&self, actor: Actor, limit: u32) -> Result<Vec<ModerationEntry>, CommunityStoreError>;
+
+    /// Answers an idea for staff (staff only; logged), replacing an earlier
+    /// answer.
+    async fn answer_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaAnswer, CommunityStoreError>;
+
+    async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>, CommunityStoreError>;
 }

@@ -38,6 +38,9 @@ pub use cases::{
     Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
 };
 pub use community::{
+    BoardSummary, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
+};
+pub use community::{
     CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,
     NewTopic, PostView, TopicHit, TopicPage,
 };
@@ -68,7 +71,7 @@ pub use workspace::{
 
 /// Everything Firebreak keeps, behind one interface.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CommunityStore + Send + Sync + 'static {
     /// Stores a batch of messages atomically: either every message is stored
     /// (or found to be a re-delivery) or none is. Returns only after the batch
     /// is durable, one outcome per message in order. A re-delivery of the same

@@ -37,6 +37,10 @@ pub enum Access {
     Supervise,
     /// Admins: accounts and personal data (export, erasure).
     Admin,
+    /// The community: any signed-in member whose email is verified and who
+    /// is not banned (a member session), or any member of staff (who acts as
+    /// their staff member).
+    Member,
 }
 
 impl Access {
@@ -44,7 +48,7 @@ impl Access {
     pub fn min_role(self) -> Option<Role> {
         match self {
             Access::Public => None,
-            Access::Read => Some(Role::Analyst),
+            Access::Read | Access::Member => Some(Role::Analyst),
             Access::Work => Some(Role::Agent),
             Access::Supervise => Some(Role::Supervisor),
             Access::Admin => Some(Role::Admin),
@@ -55,7 +59,7 @@ impl Access {
     fn min_scope(self) -> Scope {
         match self {
             Access::Public | Access::Read => Scope::Read,
-            Access::Work => Scope::Write,
+            Access::Work | Access::Member => Scope::Write,
             Access::Supervise | Access::Admin => Scope::Admin,
         }
     }
@@ -98,6 +102,33 @@ impl Principal {
             Via::Token { .. } => "",
         }
     }
+}
+
+/// A signed-in community member (a member session), put in the request's
+/// extensions when no member of staff is signed in.
+#[derive(Debug, Clone)]
+pub struct MemberPrincipal {
+    pub member: firebreak_community::Member,
+    pub csrf: String,
+}
+
+/// The member session cookie's name: apart from staff's, with the same
+/// properties.
+pub fn member_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-firebreak_member" } else { "firebreak_member" }
+}
+
+/// The `Set-Cookie` value that opens a member session.
+pub fn member_session_cookie(secure: bool, value: &str, max_age_secs: i64) -> String {
+    let name = member_cookie_name(secure);
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+}
+
+async fn member_principal(state: &AppState, headers: &HeaderMap) -> Result<Option<MemberPrincipal>, Problem> {
+    let Some(value) = cookie(headers, member_cookie_name(state.config().secure_cookies)) else { return Ok(None) };
+    let session = state.engine().member_session(value).await.map_err(Problem::internal)?;
+    Ok(session.map(|s| MemberPrincipal { member: s.member, csrf: s.csrf }))
 }
 
 /// The session cookie's name: `__Host-` (which browsers accept only with
@@ -259,13 +290,37 @@ pub async fn authorize(
         Ok(p) => p,
         Err(problem) => return problem.into_response(),
     };
+    // A member's session counts only where no member of staff is signed in:
+    // staff act in the community as staff, never as an ordinary member.
+    let member = if who.is_none() {
+        match member_principal(&state, req.headers()).await {
+            Ok(m) => m,
+            Err(problem) => return problem.into_response(),
+        }
+    } else {
+        None
+    };
     if access == Access::Public {
         if let Some(p) = who {
             req.extensions_mut().insert(p);
         }
+        if let Some(m) = member {
+            req.extensions_mut().insert(m);
+        }
         return next.run(req).await;
     }
+    if let Some(m) = member {
+        return member_only(access, m, req, next).await;
+    }
     let Some(who) = who else {
+        if html && access == Access::Member {
+            let to = if changes_state(req.method()) {
+                referer_path(req.headers()).unwrap_or_else(|| "/community".into())
+            } else {
+                req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/community".into())
+            };
+            return Redirect::to(&format!("/community/login?next={}", url_escape(&to))).into_response();
+        }
         if html {
             // After signing in, come back to the page: for a form that was
             // posted, the page it was posted from.
@@ -308,6 +363,43 @@ pub async fn authorize(
     req.extensions_mut().insert(who);
     let mut resp = next.run(req).await;
     // Nothing a signed-in person sees is kept by the browser or a proxy.
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A member (no staff signed in) on a route that is not public: only
+/// `Access::Member` routes, for a verified member who is not banned, with
+/// the member session's CSRF token on every state change.
+async fn member_only(access: Access, m: MemberPrincipal, mut req: Request, next: Next) -> Response {
+    let refusal = if access != Access::Member {
+        Some("Your role does not allow this: it is for staff.")
+    } else if m.member.banned {
+        Some("A banned member's account does not allow this.")
+    } else if !m.member.email_verified {
+        Some("An unconfirmed email does not allow this: open the link we sent.")
+    } else {
+        None
+    };
+    if let Some(why) = refusal {
+        return Problem::new(Code::Forbidden, why).into_response();
+    }
+    if changes_state(req.method()) {
+        if !same_origin(req.headers()) {
+            return Problem::new(Code::CsrfFailed, "The request came from another site.").into_response();
+        }
+        let (token, rebuilt) = match csrf_token(req).await {
+            Ok(x) => x,
+            Err(p) => return p.into_response(),
+        };
+        req = rebuilt;
+        let good = token.is_some_and(|t| bool::from(t.as_bytes().ct_eq(m.csrf.as_bytes())));
+        if !good {
+            return Problem::new(Code::CsrfFailed, "The CSRF token is missing or wrong; reload the page.")
+                .into_response();
+        }
+    }
+    req.extensions_mut().insert(m);
+    let mut resp = next.run(req).await;
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
 }

@@ -362,6 +362,7 @@ pub fn build() -> Value {
         }
     });
     incident_paths(&mut doc, &bearer);
+    community_paths(&mut doc, &bearer);
     annotate_access(&mut doc);
     doc
 }
@@ -408,6 +409,54 @@ fn incident_paths(doc: &mut Value, bearer: &Value) {
         json!({ "get": read("The whole suppression list as CSV; ?offer=acquisition", "text/csv") });
 }
 
+/// The community's API (issue 7). Refusals carry the community's own
+/// stable code (`not_author`, `already_voted`, `insufficient_balance`...).
+fn community_paths(doc: &mut Value, bearer: &Value) {
+    let refused = problem_response("Refused by the community's rules (its own `code`); nothing was changed");
+    let op = |summary: &str| json!({ "summary": summary, "security": bearer, "responses": { "200": { "description": "OK" }, "403": refused, "404": refused, "409": refused, "422": refused } });
+    let open =
+        |summary: &str| json!({ "summary": summary, "responses": { "200": { "description": "OK" }, "404": refused } });
+    let paths = &mut doc["paths"];
+    paths["/api/v1/community/boards"] = json!({ "get": open("The boards the caller may see, with topic counts"), "post": op("Create a board {slug, name, description, visibility: public|private}") });
+    paths["/api/v1/community/boards/{slug}/topics"] =
+        json!({ "get": open("A board's topics, most recently active first") });
+    paths["/api/v1/community/topics"] = json!({ "post": op("Ask a question or start a discussion {board, kind: question|discussion, title, body (Markdown)}") });
+    paths["/api/v1/community/topics/{id}"] = json!({ "get": open("A topic's page: the question, the accepted solution, the replies, kudos counts, each author's rank") });
+    paths["/api/v1/community/topics/{id}/replies"] = json!({ "post": op("Reply {body}") });
+    paths["/api/v1/community/topics/{id}/solution"] =
+        json!({ "post": op("Accept a reply as the solution {post} (the asker or staff); awards its author") });
+    paths["/api/v1/community/topics/{id}/lock"] = json!({ "post": op("Lock or unlock {locked, reason} (staff)") });
+    paths["/api/v1/community/topics/{id}/move"] =
+        json!({ "post": op("Move to another board {board, reason} (staff)") });
+    paths["/api/v1/community/posts/{id}"] =
+        json!({ "patch": op("Edit a post {body} (its author); the old text is kept as a revision") });
+    paths["/api/v1/community/posts/{id}/kudos"] =
+        json!({ "post": op("Give kudos (once per member, not to one's own post)") });
+    paths["/api/v1/community/posts/{id}/reports"] = json!({ "post": op("Report a post to the moderators {reason}") });
+    paths["/api/v1/community/posts/{id}/hide"] =
+        json!({ "post": op("Hide a post {reason} (staff): its points are reversed") });
+    paths["/api/v1/community/members/{id}"] = json!({ "get": open("A member's profile: rank, badges, totals") });
+    paths["/api/v1/community/members/{id}/ban"] = json!({ "post": op("Ban or lift a ban {banned, reason} (staff)") });
+    paths["/api/v1/community/reports"] = json!({ "get": op("Open reports, oldest first (staff)") });
+    paths["/api/v1/community/moderation-log"] = json!({ "get": op("The moderation log, newest first (staff)") });
+    paths["/api/v1/community/ideas"] =
+        json!({ "get": open("Ideas, most voted first"), "post": op("Submit an idea {title, body}") });
+    paths["/api/v1/community/ideas/{id}"] = json!({ "get": open("An idea, with staff's answer (`answer`, or null)") });
+    paths["/api/v1/community/ideas/{id}/votes"] = json!({ "post": op("Vote (once per member; not on a closed idea)") });
+    paths["/api/v1/community/ideas/{id}/status"] =
+        json!({ "post": op("Change the status {status} (staff); shipping awards the author") });
+    paths["/api/v1/community/ideas/{id}/merge"] =
+        json!({ "post": op("Merge this duplicate into {into, reason} (staff); each member's vote counts once") });
+    paths["/api/v1/community/ideas/{id}/answer"] =
+        json!({ "post": op("Answer the idea for staff {body} (staff); replaces an earlier answer") });
+    paths["/api/v1/community/points"] = json!({ "get": op("The caller's balance, rank, totals and ledger entries") });
+    paths["/api/v1/community/redemptions"] = json!({ "post": op("Redeem points as account credit {request_id, amount}; the same request_id again changes nothing") });
+    paths["/api/v1/community/ledger"] =
+        json!({ "get": op("Every ledger account's balance and their sum (zero when the books balance)") });
+    paths["/api/v1/community/counts"] = json!({ "get": op("Row counts of the community's tables") });
+    paths["/api/v1/community/search"] = json!({ "get": open("Topics in public boards matching ?q=") });
+}
+
 /// Writes each operation's access rule from the route table into the
 /// document, so that it cannot disagree with the router.
 fn annotate_access(doc: &mut Value) {
@@ -420,6 +469,9 @@ fn annotate_access(doc: &mut Value) {
                 crate::Access::Work => "agents, supervisors and admins (a token with the write scope)",
                 crate::Access::Supervise => "supervisors and admins (a token with the admin scope)",
                 crate::Access::Admin => "admins (a token with the admin scope)",
+                crate::Access::Member => {
+                    "a community member whose email is confirmed (a member session, with `x-csrf-token` on changes), or any member of staff acting as staff (a token with the write scope)"
+                }
             };
             op["x-firebreak-access"] = json!(format!("{:?}", r.access).to_lowercase());
             op["description"] = json!(format!("Who may call it: {who}."));

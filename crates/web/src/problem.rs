@@ -32,12 +32,13 @@ pub enum Code {
     TooManyItems,
     UnsupportedMediaType,
     ValidationFailed,
+    Conflict,
     StoreUnavailable,
     Internal,
 }
 
 impl Code {
-    pub const ALL: [Code; 21] = [
+    pub const ALL: [Code; 22] = [
         Code::InvalidJson,
         Code::InvalidUtf8,
         Code::InvalidParameter,
@@ -57,6 +58,7 @@ impl Code {
         Code::TooManyItems,
         Code::UnsupportedMediaType,
         Code::ValidationFailed,
+        Code::Conflict,
         Code::StoreUnavailable,
         Code::Internal,
     ];
@@ -84,6 +86,7 @@ impl Code {
             Code::TooManyItems => (S::PAYLOAD_TOO_LARGE, "The batch has too many items"),
             Code::UnsupportedMediaType => (S::UNSUPPORTED_MEDIA_TYPE, "Unsupported content type"),
             Code::ValidationFailed => (S::UNPROCESSABLE_ENTITY, "Some items are not valid"),
+            Code::Conflict => (S::CONFLICT, "This conflicts with what is there"),
             Code::StoreUnavailable => (S::SERVICE_UNAVAILABLE, "The store cannot take this now"),
             Code::Internal => (S::INTERNAL_SERVER_ERROR, "Something went wrong on our side"),
         }
@@ -111,6 +114,7 @@ impl Code {
             Code::TooManyItems => "too_many_items",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::ValidationFailed => "validation_failed",
+            Code::Conflict => "conflict",
             Code::StoreUnavailable => "store_unavailable",
             Code::Internal => "internal",
         }
@@ -133,16 +137,25 @@ pub struct Problem {
     pub code: Code,
     pub detail: String,
     pub errors: Vec<FieldProblem>,
+    /// A finer stable code than `code` for a refusal by the community's
+    /// rules (`CommunityError::code`: `not_author`, `already_voted`...):
+    /// sent as `code`, with the class's `code` as `type`.
+    pub refusal: Option<&'static str>,
 }
 
 impl Problem {
     pub fn new(code: Code, detail: impl Into<String>) -> Problem {
-        Problem { code, detail: detail.into(), errors: Vec::new() }
+        Problem { code, detail: detail.into(), errors: Vec::new(), refusal: None }
     }
 
     pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Problem {
         self.errors = errors;
         self
+    }
+
+    /// A refusal with the community's own code.
+    pub fn refused(code: Code, refusal: &'static str, detail: impl Into<String>) -> Problem {
+        Problem { refusal: Some(refusal), ..Problem::new(code, detail) }
     }
 
     pub fn not_found(what: &str) -> Problem {
@@ -163,7 +176,7 @@ struct Body<'a> {
     title: &'static str,
     status: u16,
     detail: &'a str,
-    code: Code,
+    code: &'a str,
     #[serde(skip_serializing_if = "<[FieldProblem]>::is_empty")]
     errors: &'a [FieldProblem],
 }
@@ -176,7 +189,7 @@ impl IntoResponse for Problem {
             title,
             status: status.as_u16(),
             detail: &self.detail,
-            code: self.code,
+            code: self.refusal.unwrap_or(self.code.as_str()),
             errors: &self.errors,
         };
         let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());

@@ -9,6 +9,7 @@
 //! (default `target/e2e-artifacts`). Skips, saying so, when Chromium is not
 //! installed, unless `FIREBREAK_E2E_REQUIRED=1` (as in CI).
 
+mod community;
 mod webdriver;
 
 use std::{
@@ -67,8 +68,13 @@ impl Drop for Server {
 }
 
 fn start_server(dir: &Path, x_base: &str) -> Server {
+    start_server_with(dir, &format!("[outbound.x]\nbase_url = \"{x_base}\"\nbearer_token = \"{X_BEARER}\"\n"))
+}
+
+/// `firebreak serve --demo` with this configuration file.
+fn start_server_with(dir: &Path, config: &str) -> Server {
     let cfg = dir.join("firebreak.toml");
-    std::fs::write(&cfg, format!("[outbound.x]\nbase_url = \"{x_base}\"\nbearer_token = \"{X_BEARER}\"\n")).unwrap();
+    std::fs::write(&cfg, config).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_firebreak"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--api-token", TOKEN, "--config"])
         .arg(&cfg)

@@ -7,9 +7,12 @@
 //! This file holds what they share: the savepoint, the actor check, row
 //! mapping and the moderation log.
 
+mod answers;
+mod auth;
 mod forum;
 mod ideas;
 mod ledger;
+mod listing;
 mod read;
 
 use async_trait::async_trait;
@@ -23,6 +26,9 @@ use firebreak_domain::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::SqliteStore;
+use crate::community::{
+    BoardSummary, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, TopicSummary,
+};
 use crate::{
     StoreError,
     community::{
@@ -396,6 +402,73 @@ impl CommunityStore for SqliteStore {
 
     async fn community_counts(&self) -> Result<CommunityCounts> {
         self.community_read(read::counts).await
+    }
+
+    // ---- Members' sign-in and listings (the community's web layer; migration 0015) ----
+
+    async fn member_login(&self, email: String) -> Result<Option<MemberLogin>> {
+        self.community_read(move |c| auth::login(c, &email)).await
+    }
+
+    async fn create_member_session(&self, session: NewMemberSession) -> Result<()> {
+        self.community_write(move |c, now| auth::create_session(c, &session, now)).await
+    }
+
+    async fn member_session(&self, token_hash: String, now: Timestamp) -> Result<Option<MemberSession>> {
+        self.community_read(move |c| auth::session(c, &token_hash, now)).await
+    }
+
+    async fn revoke_member_session(&self, token_hash: String) -> Result<()> {
+        self.community_write(move |c, now| auth::revoke_session(c, &token_hash, now)).await
+    }
+
+    async fn create_email_token(&self, member: MemberId, token_hash: String, expires_at: Timestamp) -> Result<()> {
+        self.community_write(move |c, now| auth::create_email_token(c, member, &token_hash, expires_at, now)).await
+    }
+
+    async fn verify_member_email(&self, token_hash: String) -> Result<Option<Member>> {
+        self.community_write(move |c, now| auth::verify_email(c, &token_hash, now)).await
+    }
+
+    async fn staff_member(&self, staff_id: i64, display_name: String) -> Result<Member> {
+        // Every staff request to the community asks; only the first writes.
+        if let Some(m) = self.community_read(move |c| auth::linked_staff_member(c, staff_id)).await? {
+            return Ok(m);
+        }
+        self.community_write(move |c, now| auth::staff_member(c, staff_id, &display_name, now)).await
+    }
+
+    async fn boards(&self, viewer: Option<Actor>) -> Result<Vec<BoardSummary>> {
+        self.community_read(move |c| listing::boards(c, viewer)).await
+    }
+
+    async fn board_by_slug(&self, viewer: Option<Actor>, slug: String) -> Result<Option<Board>> {
+        self.community_read(move |c| listing::board_by_slug(c, viewer, &slug)).await
+    }
+
+    async fn board_topics(&self, viewer: Option<Actor>, board: BoardId, limit: u32) -> Result<Vec<TopicSummary>> {
+        self.community_read(move |c| listing::board_topics(c, viewer, board, limit)).await
+    }
+
+    async fn ideas(&self, limit: u32) -> Result<Vec<Idea>> {
+        self.community_read(move |c| listing::list_ideas(c, limit)).await
+    }
+
+    async fn member_ledger(&self, member: MemberId, limit: u32) -> Result<Vec<LedgerEntry>> {
+        self.community_read(move |c| listing::member_ledger(c, member, limit)).await
+    }
+
+    async fn moderation_log(&self, actor: Actor, limit: u32) -> Result<Vec<ModerationEntry>> {
+        self.community_read(move |c| listing::moderation_log(c, actor, limit)).await
+    }
+
+    async fn answer_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaAnswer> {
+        let body = prepare_body(&body)?;
+        self.community_write(move |c, now| answers::answer(c, actor, idea, &body, now)).await
+    }
+
+    async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>> {
+        self.community_read(move |c| answers::load(c, idea)).await
     }
 }
 

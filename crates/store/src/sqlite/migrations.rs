@@ -24,6 +24,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_incidents", include_str!("../../migrations/0012_incidents.sql")),
     ("0013_alerts", include_str!("../../migrations/0013_alerts.sql")),
     ("0014_community", include_str!("../../migrations/0014_community.sql")),
+    ("0015_member_auth", include_str!("../../migrations/0015_member_auth.sql")),
     ("0017_drivers", include_str!("../../migrations/0017_drivers.sql")),
 ];
 

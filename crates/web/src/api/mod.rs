@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod cases;
+pub mod community;
 pub mod customers;
 pub mod events;
 pub mod firewall;

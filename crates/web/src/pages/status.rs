@@ -122,7 +122,7 @@ pub async fn json(State(state): State<AppState>) -> Result<Json<Value>, Problem>
 }
 
 /// Escapes text for XML content and attribute values.
-fn xml(s: &str) -> String {
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -151,8 +151,109 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/incidents/{id}/bulk-reply", Some(Agent)),
         ("POST", "/incident-candidates/{id}/open", Some(Supervisor)),
         ("POST", "/incident-candidates/{id}/dismiss", Some(Supervisor)),
+        // The community: `Some(Analyst)` rows marked (m) are `Member`
+        // routes, which members may use too (see `member_routes`).
+        ("GET", "/api/v1/community/boards", None),
+        ("POST", "/api/v1/community/boards", Some(Supervisor)),
+        ("GET", "/api/v1/community/boards/{slug}/topics", None),
+        ("POST", "/api/v1/community/topics", Some(Analyst)), // (m)
+        ("GET", "/api/v1/community/topics/{id}", None),
+        ("POST", "/api/v1/community/topics/{id}/replies", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/topics/{id}/solution", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/topics/{id}/lock", Some(Agent)),
+        ("POST", "/api/v1/community/topics/{id}/move", Some(Agent)),
+        ("PATCH", "/api/v1/community/posts/{id}", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/posts/{id}/kudos", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/posts/{id}/reports", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/posts/{id}/hide", Some(Agent)),
+        ("GET", "/api/v1/community/members/{id}", None),
+        ("POST", "/api/v1/community/members/{id}/ban", Some(Agent)),
+        ("GET", "/api/v1/community/reports", Some(Agent)),
+        ("GET", "/api/v1/community/moderation-log", Some(Agent)),
+        ("GET", "/api/v1/community/ideas", None),
+        ("POST", "/api/v1/community/ideas", Some(Analyst)), // (m)
+        ("GET", "/api/v1/community/ideas/{id}", None),
+        ("POST", "/api/v1/community/ideas/{id}/votes", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/ideas/{id}/status", Some(Agent)),
+        ("POST", "/api/v1/community/ideas/{id}/merge", Some(Agent)),
+        ("POST", "/api/v1/community/ideas/{id}/answer", Some(Agent)),
+        ("GET", "/api/v1/community/points", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/redemptions", Some(Analyst)), // (m)
+        ("GET", "/api/v1/community/ledger", Some(Analyst)),
+        ("GET", "/api/v1/community/counts", Some(Analyst)),
+        ("GET", "/api/v1/community/search", None),
+        ("GET", "/community", None),
+        ("GET", "/community/signup", None),
+        ("POST", "/community/signup", None),
+        ("GET", "/community/verify", None),
+        ("GET", "/community/login", None),
+        ("POST", "/community/login", None),
+        ("POST", "/community/logout", Some(Analyst)), // (m)
+        ("GET", "/community/search", None),
+        ("POST", "/community/boards", Some(Supervisor)),
+        ("GET", "/community/b/{slug}", None),
+        ("GET", "/community/b/{slug}/feed.atom", None),
+        ("POST", "/community/b/{slug}/topics", Some(Analyst)), // (m)
+        ("GET", "/community/t/{id}", None),
+        ("POST", "/community/t/{id}/replies", Some(Analyst)), // (m)
+        ("POST", "/community/t/{id}/accept", Some(Analyst)),  // (m)
+        ("GET", "/community/t/{id}/posts/{post}/edit", Some(Analyst)), // (m)
+        ("POST", "/community/t/{id}/posts/{post}/edit", Some(Analyst)), // (m)
+        ("GET", "/community/t/{id}/posts/{post}/history", None),
+        ("POST", "/community/posts/{id}/kudos", Some(Analyst)), // (m)
+        ("POST", "/community/posts/{id}/report", Some(Analyst)), // (m)
+        ("GET", "/community/ideas", None),
+        ("POST", "/community/ideas", Some(Analyst)), // (m)
+        ("GET", "/community/ideas/{id}", None),
+        ("POST", "/community/ideas/{id}/vote", Some(Analyst)), // (m)
+        ("POST", "/community/ideas/{id}/status", Some(Agent)),
+        ("POST", "/community/ideas/{id}/merge", Some(Agent)),
+        ("POST", "/community/ideas/{id}/answer", Some(Agent)),
+        ("GET", "/community/points", Some(Analyst)),         // (m)
+        ("POST", "/community/points/redeem", Some(Analyst)), // (m)
+        ("GET", "/community/members/{id}", None),
+        ("GET", "/community/mod", Some(Agent)),
+        ("POST", "/community/mod/posts/{id}/hide", Some(Agent)),
+        ("POST", "/community/mod/t/{id}/lock", Some(Agent)),
+        ("POST", "/community/mod/t/{id}/move", Some(Agent)),
+        ("POST", "/community/mod/members/{id}/ban", Some(Agent)),
     ];
     rows.iter().map(|(m, p, r)| ((*m, *p), *r)).collect()
+}
+
+/// The routes a signed-in, verified community member may use besides the
+/// public ones (the `(m)` rows above), written here independently of the
+/// router's table.
+pub fn member_routes() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("POST", "/api/v1/community/topics"),
+        ("POST", "/api/v1/community/topics/{id}/replies"),
+        ("POST", "/api/v1/community/topics/{id}/solution"),
+        ("PATCH", "/api/v1/community/posts/{id}"),
+        ("POST", "/api/v1/community/posts/{id}/kudos"),
+        ("POST", "/api/v1/community/posts/{id}/reports"),
+        ("POST", "/api/v1/community/ideas"),
+        ("POST", "/api/v1/community/ideas/{id}/votes"),
+        ("GET", "/api/v1/community/points"),
+        ("POST", "/api/v1/community/redemptions"),
+        ("POST", "/community/logout"),
+        ("POST", "/community/b/{slug}/topics"),
+        ("POST", "/community/t/{id}/replies"),
+        ("POST", "/community/t/{id}/accept"),
+        ("GET", "/community/t/{id}/posts/{post}/edit"),
+        ("POST", "/community/t/{id}/posts/{post}/edit"),
+        ("POST", "/community/posts/{id}/kudos"),
+        ("POST", "/community/posts/{id}/report"),
+        ("POST", "/community/ideas"),
+        ("POST", "/community/ideas/{id}/vote"),
+        ("GET", "/community/points"),
+        ("POST", "/community/points/redeem"),
+    ]
+}
+
+/// Whether `(method, path)` is public in this test's expectations.
+pub fn public_route(method: &str, path: &str) -> bool {
+    expected().get(&(method, path)).is_some_and(Option::is_none)
 }
 
 /// A token with every scope for a new account of `role`.
@@ -202,6 +303,8 @@ async fn every_route_admits_exactly_the_roles_its_rule_names() {
                 .replace("{code}", "not_found")
                 .replace("{token}", "x")
                 .replace("{name}", "n")
+                .replace("{slug}", "no-such-board")
+                .replace("{post}", "999999")
         );
         let send = |token: Option<&str>| {
             let mut req = client.request(Method::from_bytes(r.method.as_str().as_bytes()).unwrap(), &url);

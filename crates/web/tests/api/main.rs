@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod alerts;
+mod community;
 mod events;
 mod firewall;
 mod helpers;

@@ -52,6 +52,33 @@ pub struct FileConfig {
     /// The firewall reports: `[reports]`.
     #[serde(default)]
     pub reports: ReportsFileConfig,
+    /// The community: `[community.oidc]`.
+    #[serde(default)]
+    pub community: CommunityFileConfig,
+}
+
+/// `[community]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityFileConfig {
+    /// Members may sign in with this OpenID Connect provider.
+    pub oidc: Option<OidcFileConfig>,
+}
+
+/// `[community.oidc]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcFileConfig {
+    /// The provider's issuer URL (its discovery document is under it).
+    pub issuer: String,
+    pub client_id: String,
+    /// Or FIREBREAK_OIDC_CLIENT_SECRET.
+    pub client_secret: Option<String>,
+    /// The button says "Sign in with {name}" (default: the issuer's host).
+    pub name: Option<String>,
+    /// As registered with the provider (default: this server's
+    /// `/community/oidc/callback` as requested).
+    pub redirect_uri: Option<String>,
 }
 
 /// `[reports]`: what a contact costs, for the cost of fires and the
@@ -194,6 +221,7 @@ pub struct Config {
     pub watch: firebreak_engine::watcher::WatchConfig,
     pub alert_mail: Option<firebreak_engine::AlertMail>,
     pub reports: firebreak_web::ReportsConfig,
+    pub oidc: Option<firebreak_web::oidc::OidcSettings>,
 }
 
 impl Config {
@@ -283,6 +311,27 @@ impl Config {
             }
             reports.currency = c.clone();
         }
+        let oidc = match &file.community.oidc {
+            None => None,
+            Some(o) => {
+                let secret = env("FIREBREAK_OIDC_CLIENT_SECRET").or(o.client_secret.clone()).ok_or_else(|| {
+                    anyhow::anyhow!("community.oidc needs client_secret (or FIREBREAK_OIDC_CLIENT_SECRET)")
+                })?;
+                if !(o.issuer.starts_with("https://") || o.issuer.starts_with("http://")) {
+                    bail!("community.oidc.issuer is `{}`; it must be an https:// URL", o.issuer);
+                }
+                let name = o.name.clone().unwrap_or_else(|| {
+                    o.issuer.split("://").nth(1).unwrap_or(&o.issuer).split('/').next().unwrap_or("").to_string()
+                });
+                Some(firebreak_web::oidc::OidcSettings {
+                    issuer: o.issuer.clone(),
+                    client_id: o.client_id.clone(),
+                    client_secret: secret,
+                    name,
+                    redirect_uri: o.redirect_uri.clone(),
+                })
+            }
+        };
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -302,6 +351,7 @@ impl Config {
             watch,
             alert_mail,
             reports,
+            oidc,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })

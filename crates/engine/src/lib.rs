@@ -17,6 +17,7 @@
 mod alert_mail;
 pub mod drivers;
 pub mod incidents;
+pub mod member_oidc;
 pub mod members;
 pub mod outbound;
 pub mod staff;

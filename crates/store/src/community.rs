@@ -176,6 +176,16 @@ pub struct MemberLogin {
     pub password_hash: Option<String>,
 }
 
+/// Who signed in through an OpenID Connect provider, with the email the
+/// provider verified.
+#[derive(Debug, Clone)]
+pub struct OidcSignIn {
+    pub issuer: String,
+    pub subject: String,
+    pub email: String,
+    pub display_name: String,
+}
+
 /// A member's new browser session: only the SHA-256 of the cookie is kept.
 #[derive(Debug, Clone)]
 pub struct NewMemberSession {
@@ -450,4 +460,11 @@ pub trait CommunityStore: Send + Sync + 'static {
     async fn answer_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaAnswer, CommunityStoreError>;
 
     async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>, CommunityStoreError>;
+
+    // ---- Sign-in through OpenID Connect (migration 0018) ----
+
+    /// The member an OpenID Connect identity belongs to: the one it signed
+    /// in as before; else the member (not staff) with the provider-verified
+    /// email, linked now and marked verified; else a new member.
+    async fn oidc_member(&self, sign_in: OidcSignIn) -> Result<Member, CommunityStoreError>;
 }

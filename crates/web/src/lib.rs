@@ -16,6 +16,7 @@ mod api;
 mod auth;
 mod body;
 mod metrics;
+pub mod oidc;
 mod openapi;
 mod ops;
 mod pages;
@@ -56,6 +57,8 @@ pub struct WebConfig {
     pub meta_verify_token: Option<String>,
     /// The firewall reports' cost per contact.
     pub reports: api::firewall::ReportsConfig,
+    /// Members' sign-in through an OpenID Connect provider.
+    pub oidc: Option<oidc::OidcSettings>,
 }
 
 /// Everything a handler can reach. Cheap to clone.
@@ -67,11 +70,13 @@ struct Inner {
     config: WebConfig,
     metrics: HttpMetrics,
     started: Instant,
+    oidc: Option<oidc::OidcRuntime>,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, config: WebConfig) -> AppState {
-        AppState(Arc::new(Inner { engine, config, metrics: HttpMetrics::default(), started: Instant::now() }))
+        let oidc = config.oidc.clone().map(oidc::OidcRuntime::new);
+        AppState(Arc::new(Inner { engine, config, metrics: HttpMetrics::default(), started: Instant::now(), oidc }))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -84,6 +89,11 @@ impl AppState {
 
     pub fn metrics(&self) -> &HttpMetrics {
         &self.0.metrics
+    }
+
+    /// Sign-in through an OpenID Connect provider, when configured.
+    pub fn oidc(&self) -> Option<&oidc::OidcRuntime> {
+        self.0.oidc.as_ref()
     }
 }
 

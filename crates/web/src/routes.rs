@@ -263,6 +263,8 @@ impl Routes {
             .page(M::GET, "/community/signup", Public, c::account::signup_form)
             .page(M::POST, "/community/signup", Public, c::account::signup)
             .page(M::GET, "/community/verify", Public, c::account::verify)
+            .page(M::GET, "/community/oidc/start", Public, crate::oidc::start)
+            .page(M::GET, "/community/oidc/callback", Public, crate::oidc::callback)
             .page(M::GET, "/community/login", Public, c::account::login_form)
             .page(M::POST, "/community/login", Public, c::account::login)
             .page(M::POST, "/community/logout", Member, c::account::logout)

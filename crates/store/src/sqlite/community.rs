@@ -13,6 +13,7 @@ mod forum;
 mod ideas;
 mod ledger;
 mod listing;
+mod oidc;
 mod read;
 
 use async_trait::async_trait;
@@ -469,6 +470,10 @@ impl CommunityStore for SqliteStore {
 
     async fn idea_answer(&self, idea: IdeaId) -> Result<Option<IdeaAnswer>> {
         self.community_read(move |c| answers::load(c, idea)).await
+    }
+
+    async fn oidc_member(&self, sign_in: crate::community::OidcSignIn) -> Result<Member> {
+        self.community_write(move |c, now| oidc::oidc_member(c, &sign_in, now)).await
     }
 }
 

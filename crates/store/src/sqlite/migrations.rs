@@ -26,6 +26,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_community", include_str!("../../migrations/0014_community.sql")),
     ("0015_member_auth", include_str!("../../migrations/0015_member_auth.sql")),
     ("0017_drivers", include_str!("../../migrations/0017_drivers.sql")),
+    ("0018_member_oidc", include_str!("../../migrations/0018_member_oidc.sql")),
 ];
 
 /// The schema version this build expects.

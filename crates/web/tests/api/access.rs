@@ -186,6 +186,8 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("GET", "/community/signup", None),
         ("POST", "/community/signup", None),
         ("GET", "/community/verify", None),
+        ("GET", "/community/oidc/start", None),
+        ("GET", "/community/oidc/callback", None),
         ("GET", "/community/login", None),
         ("POST", "/community/login", None),
         ("POST", "/community/logout", Some(Analyst)), // (m)

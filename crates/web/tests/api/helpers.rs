@@ -50,6 +50,7 @@ pub fn configured() -> WebConfig {
         meta_app_secret: Some(META_SECRET.into()),
         meta_verify_token: Some(META_VERIFY.into()),
         reports: Default::default(),
+        oidc: None,
     }
 }
 

@@ -1,0 +1,62 @@
+//! Members signing in through an OpenID Connect provider: the web layer
+//! completes the flow (`firebreak_oidc`); the engine takes the verified
+//! claims, finds or makes the member (`CommunityStore::oidc_member`) and
+//! opens a member session like a password sign-in does.
+
+use firebreak_store::{NewMemberSession, OidcSignIn};
+
+use crate::{
+    Engine,
+    members::{MemberError, NewMemberSecret},
+    staff::{SESSION_MILLIS, random_token, secret_hash},
+};
+
+/// Who the provider says signed in.
+#[derive(Debug, Clone)]
+pub struct OidcIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+}
+
+/// Why a sign-in through a provider was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OidcRefused {
+    /// The provider gave no email, or did not say it verified it: a member
+    /// is known by a verified email.
+    NoVerifiedEmail,
+    Banned,
+}
+
+impl Engine {
+    /// Signs a member in from a provider's verified claims: the member the
+    /// identity signed in as before, else the member with that verified
+    /// email (linked now), else a new member; then a member session.
+    pub async fn member_oidc_login(
+        &self,
+        id: OidcIdentity,
+    ) -> Result<Result<NewMemberSecret, OidcRefused>, MemberError> {
+        let Some(email) = id.email.filter(|_| id.email_verified) else {
+            return Ok(Err(OidcRefused::NoVerifiedEmail));
+        };
+        let display_name = id.name.unwrap_or_default();
+        let member =
+            self.store.oidc_member(OidcSignIn { issuer: id.issuer, subject: id.subject, email, display_name }).await?;
+        if member.banned {
+            return Ok(Err(OidcRefused::Banned));
+        }
+        let cookie = random_token(32)?;
+        let csrf = random_token(32)?;
+        self.store
+            .create_member_session(NewMemberSession {
+                member: member.id,
+                token_hash: secret_hash(&cookie),
+                csrf: csrf.clone(),
+                expires_at: self.clock.now().plus_millis(SESSION_MILLIS),
+            })
+            .await?;
+        Ok(Ok(NewMemberSecret { member, cookie, csrf }))
+    }
+}

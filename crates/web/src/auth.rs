@@ -301,13 +301,19 @@ pub async fn authorize(
         None
     };
     if access == Access::Public {
+        let signed_in = who.is_some() || member.is_some();
         if let Some(p) = who {
             req.extensions_mut().insert(p);
         }
         if let Some(m) = member {
             req.extensions_mut().insert(m);
         }
-        return next.run(req).await;
+        let mut resp = next.run(req).await;
+        // A public page drawn for someone signed in carries their CSRF token.
+        if signed_in {
+            resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        }
+        return resp;
     }
     if let Some(m) = member {
         return member_only(access, m, req, next).await;

@@ -448,9 +448,12 @@ async fn bad_input_is_refused_clearly_and_changes_nothing() {
         )
         .await;
     refusal(api, 422, "empty_title").await;
-    let page = ann.form("/community/b/help/topics", &[("kind", "question"), ("title", ""), ("body", "x")]).await;
+    let page =
+        ann.form("/community/b/help/topics", &[("kind", "discussion"), ("title", ""), ("body", "Kept text")]).await;
     assert_eq!(page.status(), 422);
-    assert!(page.text().await.unwrap().contains("The title is empty."));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("The title is empty. Nothing was changed."), "{html}");
+    assert!(html.contains(">Kept text</textarea>") && html.contains("value=\"discussion\" selected"), "{html}");
     // Redemption above the balance (nothing earned yet).
     let api = ann
         .api(reqwest::Method::POST, "/api/v1/community/redemptions", json!({ "request_id": "r-1", "amount": 10 }))

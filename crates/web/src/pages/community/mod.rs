@@ -307,48 +307,70 @@ pub async fn board(
 ) -> Response {
     let r = async {
         let b = visible_board(&state, &v, slug).await?;
-        let topics = state.engine().store().board_topics(v.actor, b.id, 100).await.map_err(community_problem)?;
-        let body = html! {
-            (notice(&q))
-            h2 { (b.name) }
-            p.meta { (b.description) " · " a href=(format!("/community/b/{}/feed.atom", b.slug)) { "Atom feed" } }
-            table #topics {
-                thead { tr { th { "Topic" } th { "By" } th { "Replies" } th { "Last post" } } }
-                tbody { @for t in &topics { tr data-topic=(t.id) {
-                    td {
-                        a href=(format!("/community/t/{}", t.id)) { (t.title) }
-                        " " span.badge { (t.kind.as_str()) }
-                        @if t.solved { " " span.badge.solution { "solved" } }
-                        @if t.locked { " " span.badge { "locked" } }
-                        @if t.hidden { " " span.badge { "hidden" } }
-                    }
-                    td { (t.author_name) }
-                    td { (t.replies) }
-                    td { (short_time(t.last_post_at)) }
-                } } }
-            }
-            @if v.actor.is_some() {
-                h3 { "Ask a question or start a discussion" }
-                form.stack #ask method="post" action=(format!("/community/b/{}/topics", b.slug)) {
-                    (csrf(&v))
-                    div { label for="ask-kind" { "Kind" } br;
-                        select #ask-kind name="kind" {
-                            option value="question" { "Question" }
-                            option value="discussion" { "Discussion" }
-                        }
-                    }
-                    div { label for="ask-title" { "Title" } br; input #ask-title name="title" required; }
-                    div { label for="ask-body" { "Text (Markdown)" } br; textarea #ask-body name="body" required {} }
-                    button type="submit" { "Post" }
+        render_board(&state, &v, &b, &q, None, &Draft::default()).await
+    };
+    page_or_error(&v, r.await)
+}
+
+/// What was typed in the ask form, kept when it is refused.
+#[derive(Default)]
+pub struct Draft {
+    pub discussion: bool,
+    pub title: String,
+    pub body: String,
+}
+
+/// A board's page; after a refused question, with the refusal beside the
+/// form and what was typed kept.
+pub async fn render_board(
+    state: &AppState,
+    v: &Viewer,
+    b: &Board,
+    q: &HashMap<String, String>,
+    refused: Option<&Problem>,
+    draft: &Draft,
+) -> Result<Response, Problem> {
+    let topics = state.engine().store().board_topics(v.actor, b.id, 100).await.map_err(community_problem)?;
+    let body = html! {
+        (notice(q))
+        h2 { (b.name) }
+        p.meta { (b.description) " · " a href=(format!("/community/b/{}/feed.atom", b.slug)) { "Atom feed" } }
+        table #topics {
+            thead { tr { th { "Topic" } th { "By" } th { "Replies" } th { "Last post" } } }
+            tbody { @for t in &topics { tr data-topic=(t.id) {
+                td {
+                    a href=(format!("/community/t/{}", t.id)) { (t.title) }
+                    " " span.badge { (t.kind.as_str()) }
+                    @if t.solved { " " span.badge.solution { "solved" } }
+                    @if t.locked { " " span.badge { "locked" } }
+                    @if t.hidden { " " span.badge { "hidden" } }
                 }
-            } @else {
-                p { a href=(format!("/community/login?next=/community/b/{}", b.slug)) { "Sign in" } " to ask." }
+                td { (t.author_name) }
+                td { (t.replies) }
+                td { (short_time(t.last_post_at)) }
+            } } }
+        }
+        @if v.actor.is_some() {
+            h3 { "Ask a question or start a discussion" }
+            form.stack #ask method="post" action=(format!("/community/b/{}/topics", b.slug)) {
+                (csrf(v))
+                @if let Some(p) = refused { (topic::refusal_alert(p)) }
+                div { label for="ask-kind" { "Kind" } br;
+                    select #ask-kind name="kind" {
+                        option value="question" { "Question" }
+                        option value="discussion" selected[draft.discussion] { "Discussion" }
+                    }
+                }
+                div { label for="ask-title" { "Title" } br; input #ask-title name="title" value=(draft.title) required; }
+                div { label for="ask-body" { "Text (Markdown)" } br; textarea #ask-body name="body" required { (draft.body) } }
+                button type="submit" { "Post" }
             }
-        };
-        Ok(community_page(&v, &b.name, body).into_response())
-    }
-    .await;
-    page_or_error(&v, r)
+        } @else {
+            p { a href=(format!("/community/login?next=/community/b/{}", b.slug)) { "Sign in" } " to ask." }
+        }
+    };
+    let status = refused.map(|p| p.code.status_and_title().0).unwrap_or(StatusCode::OK);
+    Ok((status, community_page(v, &b.name, body)).into_response())
 }
 
 /// `GET /community/b/{slug}/feed.atom`: the board's newest topics as an

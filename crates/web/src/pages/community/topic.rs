@@ -13,7 +13,10 @@ use firebreak_community::{MemberId, PostId, TopicId, TopicKind};
 use firebreak_store::{NewTopic, PostView, TopicPage};
 use maud::{Markup, PreEscaped, html};
 
-use super::{Viewer, community_page, community_problem, csrf, notice, page_or_error, points, rank_of, visible_board};
+use super::{
+    Draft, Viewer, community_page, community_problem, csrf, notice, page_or_error, points, rank_of, render_board,
+    visible_board,
+};
 use crate::AppState;
 use crate::{Code, Problem, pages::forms::Fields, pages::layout::short_time};
 
@@ -29,13 +32,15 @@ pub async fn ask(State(state): State<AppState>, v: Viewer, Path(slug): Path<Stri
         let kind = TopicKind::parse(f.get("kind").unwrap_or("question")).ok_or_else(|| {
             Problem::refused(Code::ValidationFailed, "invalid_kind", "A topic is a question or a discussion.")
         })?;
-        let (topic, _) = state
-            .engine()
-            .store()
-            .create_topic(actor, NewTopic { board: b.id, kind, title: f.text("title"), body: f.text("body") })
-            .await
-            .map_err(community_problem)?;
-        Ok(Redirect::to(&format!("/community/t/{}?done=asked", topic.id)).into_response())
+        let new = NewTopic { board: b.id, kind, title: f.text("title"), body: f.text("body") };
+        match state.engine().store().create_topic(actor, new).await {
+            Ok((topic, _)) => Ok(Redirect::to(&format!("/community/t/{}?done=asked", topic.id)).into_response()),
+            Err(e) => {
+                let draft =
+                    Draft { discussion: kind == TopicKind::Discussion, title: f.text("title"), body: f.text("body") };
+                render_board(&state, &v, &b, &HashMap::new(), Some(&community_problem(e)), &draft).await
+            }
+        }
     };
     page_or_error(&v, r.await)
 }
@@ -189,7 +194,7 @@ async fn render(
 }
 
 /// A refusal beside the form it answers.
-fn refusal_alert(p: &Problem) -> Markup {
+pub fn refusal_alert(p: &Problem) -> Markup {
     let message = match p.errors.first() {
         Some(f) => crate::pages::forms::sentence(&f.message),
         None => p.detail.clone(),

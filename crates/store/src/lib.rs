@@ -13,6 +13,7 @@ mod alerts;
 mod baseline;
 mod cases;
 mod community;
+mod community_more;
 mod error;
 mod incidents;
 mod outbound;
@@ -39,6 +40,10 @@ pub use cases::{
 pub use community::{
     CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,
     NewTopic, PostView, TopicHit, TopicPage,
+};
+pub use community_more::{
+    CharityRound, CharityTally, CommunityBenchData, CommunityBenchSpec, Contributor, CustomerCommunity, CustomerPost,
+    CustomerTopic, DailyViews, IdeaAnswer, IdeaComment, IdeaLink, NewCharityRound, TopicCase, ValueReport,
 };
 pub use error::StoreError;
 pub use incidents::{

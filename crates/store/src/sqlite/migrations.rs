@@ -24,6 +24,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0012_incidents", include_str!("../../migrations/0012_incidents.sql")),
     ("0013_alerts", include_str!("../../migrations/0013_alerts.sql")),
     ("0014_community", include_str!("../../migrations/0014_community.sql")),
+    ("0015_community_web", include_str!("../../migrations/0015_community_web.sql")),
+    ("0016_community_more", include_str!("../../migrations/0016_community_more.sql")),
 ];
 
 /// The schema version this build expects.

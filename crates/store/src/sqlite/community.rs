@@ -97,6 +97,7 @@ impl SqliteStore {
         progress: impl Fn(usize) + Send + Sync + 'static,
     ) -> std::result::Result<CommunityBenchData, StoreError> {
         if let Some(found) = self.read(|c| bench_load::existing(c).map_err(into_store)).await? {
+            self.writer.checkpoint().await?;
             return Ok(found);
         }
         if spec.members == 0 || spec.topics <= spec.long_topics || spec.posts < spec.topics {
@@ -114,6 +115,9 @@ impl SqliteStore {
                 .await?;
             progress(to);
         }
+        // The load's big transactions grew the WAL past what the passive
+        // checkpoints could fold in while it ran: fold it and truncate it.
+        self.writer.checkpoint().await?;
         self.read(|c| bench_load::existing(c).map_err(into_store))
             .await?
             .ok_or_else(|| StoreError::Database("the benchmark's community was not stored".into()))

@@ -37,8 +37,7 @@ use crate::{
         NewTopic, TopicHit, TopicPage,
     },
     community_more::{
-        CharityRound, CommunityBenchData, CommunityBenchSpec, CustomerCommunity, IdeaAnswer, IdeaComment, IdeaLink,
-        NewCharityRound, TopicCase, ValueReport,
+        CharityRound, CustomerCommunity, IdeaAnswer, IdeaComment, IdeaLink, NewCharityRound, TopicCase, ValueReport,
     },
 };
 
@@ -83,51 +82,6 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         self.read(move |c| Ok(f(c))).await?
-    }
-}
-
-impl SqliteStore {
-    /// For benchmarks only: fills an empty community with `spec`'s topics
-    /// and posts through the bulk loader (`bench_load`), a few thousand
-    /// topics per writer job; answers what is there when the benchmark's
-    /// board exists already (the data is reused across runs).
-    pub async fn bench_load_community(
-        &self,
-        spec: CommunityBenchSpec,
-        progress: impl Fn(usize) + Send + Sync + 'static,
-    ) -> std::result::Result<CommunityBenchData, StoreError> {
-        if let Some(found) = self.read(|c| bench_load::existing(c).map_err(into_store)).await? {
-            self.writer.checkpoint().await?;
-            return Ok(found);
-        }
-        if spec.members == 0 || spec.topics <= spec.long_topics || spec.posts < spec.topics {
-            return Err(StoreError::Database("the benchmark's community needs members, and a post per topic".into()));
-        }
-        let (board, members) =
-            self.writer.run(move |c, _, now| bench_load::start(c, &spec, now).map_err(into_store)).await?;
-        let members = std::sync::Arc::new(members);
-        const CHUNK: usize = 2_000;
-        for from in (0..spec.topics).step_by(CHUNK) {
-            let to = (from + CHUNK).min(spec.topics);
-            let m = members.clone();
-            self.writer
-                .run(move |c, _, _| bench_load::topics(c, &spec, board, &m, from, to).map_err(into_store))
-                .await?;
-            progress(to);
-        }
-        // The load's big transactions grew the WAL past what the passive
-        // checkpoints could fold in while it ran: fold it and truncate it.
-        self.writer.checkpoint().await?;
-        self.read(|c| bench_load::existing(c).map_err(into_store))
-            .await?
-            .ok_or_else(|| StoreError::Database("the benchmark's community was not stored".into()))
-    }
-}
-
-fn into_store(e: CommunityStoreError) -> StoreError {
-    match e {
-        CommunityStoreError::Store(s) => s,
-        CommunityStoreError::Refused(r) => StoreError::Database(r.to_string()),
     }
 }
 

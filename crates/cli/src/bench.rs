@@ -39,6 +39,9 @@ pub enum BenchCommand {
     /// Incidents at scale: outreach to 100,000 customers, and the time from
     /// the message that crosses a threshold to the alert on the event stream.
     Incidents(crate::bench_incidents::IncidentsBench),
+    /// The community at scale: a topic page with 200 replies among 1,000,000
+    /// posts, votes and kudos from many members at once, the value report.
+    Community(crate::bench_community::CommunityBench),
 }
 
 #[derive(Args)]
@@ -91,6 +94,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Search(b) => search(b).await,
         BenchCommand::Cases(b) => crate::bench_cases::run(b).await,
         BenchCommand::Incidents(b) => crate::bench_incidents::run(b).await,
+        BenchCommand::Community(b) => crate::bench_community::run(b).await,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod bench;
 mod bench_cases;
+mod bench_community;
 mod bench_incidents;
 mod config;
 mod demo;

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::{
+    charity::RoundId,
     types::{IdeaId, MemberId, PostId},
     validate::{self, Invalid},
 };
@@ -50,23 +51,31 @@ pub enum Account {
     RedemptionCredit,
     /// Points given to a charity (its slug).
     RedemptionDonation(String),
+    /// A charity round's pot: donations wait here until the round closes and
+    /// pays them to the charity members voted for (`crate::charity`).
+    CharityPot(RoundId),
 }
 
 impl Account {
     /// The account's name as stored: `member:<id>`, `issuance`,
-    /// `redemption:credit`, `redemption:donation:<charity>`.
+    /// `redemption:credit`, `redemption:donation:<charity>`,
+    /// `charity:round:<id>`.
     pub fn key(&self) -> String {
         match self {
             Account::Member(m) => format!("member:{m}"),
             Account::Issuance => "issuance".into(),
             Account::RedemptionCredit => "redemption:credit".into(),
             Account::RedemptionDonation(c) => format!("redemption:donation:{c}"),
+            Account::CharityPot(r) => format!("charity:round:{r}"),
         }
     }
 
     pub fn parse(s: &str) -> Option<Account> {
         if let Some(id) = s.strip_prefix("member:") {
             return id.parse().ok().map(|n| Account::Member(MemberId(n)));
+        }
+        if let Some(id) = s.strip_prefix("charity:round:") {
+            return id.parse().ok().map(|n| Account::CharityPot(RoundId(n)));
         }
         if let Some(c) = s.strip_prefix("redemption:donation:") {
             return validate::slug("charity", c).ok().map(Account::RedemptionDonation);
@@ -93,6 +102,8 @@ pub enum TxKind {
     Award,
     Reversal,
     Redemption,
+    /// A charity round's pot paid to the charity that won the round's vote.
+    Payout,
 }
 
 impl TxKind {
@@ -101,6 +112,7 @@ impl TxKind {
             TxKind::Award => "award",
             TxKind::Reversal => "reversal",
             TxKind::Redemption => "redemption",
+            TxKind::Payout => "payout",
         }
     }
 
@@ -109,6 +121,7 @@ impl TxKind {
             "award" => Some(TxKind::Award),
             "reversal" => Some(TxKind::Reversal),
             "redemption" => Some(TxKind::Redemption),
+            "payout" => Some(TxKind::Payout),
             _ => None,
         }
     }
@@ -416,6 +429,7 @@ mod tests {
             Account::Issuance,
             Account::RedemptionCredit,
             Account::RedemptionDonation("red-cross".into()),
+            Account::CharityPot(RoundId(3)),
         ] {
             assert_eq!(Account::parse(&a.key()), Some(a));
         }

@@ -7,6 +7,7 @@
 //! accepted solution), so an event and its effect land together or not at
 //! all.
 
+pub mod charity;
 pub mod error;
 pub mod ideas;
 pub mod ledger;
@@ -14,6 +15,7 @@ pub mod markdown;
 pub mod ranks;
 pub mod types;
 pub mod validate;
+pub mod value;
 
 pub use error::CommunityError;
 pub use ideas::IdeaStatus;

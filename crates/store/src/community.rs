@@ -18,7 +18,11 @@ use firebreak_domain::Timestamp;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::StoreError;
+use crate::{
+    StoreError,
+    community_more::{CharityRound, CustomerCommunity, IdeaComment, IdeaLink, NewCharityRound, TopicCase, ValueReport},
+};
+use firebreak_community::{charity::RoundId, value::ValueConfig};
 
 /// A failed community operation: the community refused it (with a stable
 /// code), or the database failed.
@@ -387,6 +391,93 @@ pub trait CommunityStore: Send + Sync + 'static {
 
     /// What a member has done, for ranks and badges.
     async fn member_totals(&self, member: MemberId) -> Result<Totals, CommunityStoreError>;
+
+    // ---- Charity rounds, idea comments and links, the CRM join and the
+    // value report (issue 7, second part; records in `community_more`,
+    // implemented in `sqlite/community/{charity,idea_more,crm,value}.rs`).
+
+    /// Opens a charity round with its candidates (staff only).
+    async fn open_charity_round(
+        &self,
+        actor: Actor,
+        round: NewCharityRound,
+    ) -> Result<CharityRound, CommunityStoreError>;
+    async fn charity_round(&self, id: RoundId) -> Result<Option<CharityRound>, CommunityStoreError>;
+
+    /// The actor's one vote in an open round, for one of its candidates.
+    async fn vote_in_round(
+        &self,
+        actor: Actor,
+        round: RoundId,
+        charity: String,
+    ) -> Result<CharityRound, CommunityStoreError>;
+
+    /// Redeems the actor's points as a donation into an open round's pot;
+    /// `request_id` makes a retry harmless (it shares the redemptions' ids).
+    async fn donate_to_round(
+        &self,
+        actor: Actor,
+        round: RoundId,
+        request_id: String,
+        amount: i64,
+    ) -> Result<Transaction, CommunityStoreError>;
+
+    /// Closes a round (staff only): its pot is paid to the charity with the
+    /// most votes in the same commit. Closing a closed round answers it
+    /// unchanged.
+    async fn close_charity_round(&self, actor: Actor, round: RoundId) -> Result<CharityRound, CommunityStoreError>;
+
+    /// Comments on an idea (not on a duplicate: on the idea it joined).
+    async fn comment_on_idea(
+        &self,
+        actor: Actor,
+        idea: IdeaId,
+        body: String,
+    ) -> Result<IdeaComment, CommunityStoreError>;
+    /// An idea's comments, oldest first.
+    async fn idea_comments(&self, idea: IdeaId) -> Result<Vec<IdeaComment>, CommunityStoreError>;
+
+    /// Links an idea to a case or incident that asked for it (staff only;
+    /// linking twice is harmless).
+    async fn link_idea(&self, actor: Actor, idea: IdeaId, link: IdeaLink) -> Result<(), CommunityStoreError>;
+    async fn idea_links(&self, idea: IdeaId) -> Result<Vec<IdeaLink>, CommunityStoreError>;
+    /// The ideas a case or incident is linked to.
+    async fn ideas_linked_to(&self, link: IdeaLink) -> Result<Vec<IdeaId>, CommunityStoreError>;
+
+    /// Links a member to the customer on record with their verified email
+    /// (audited); answers the customer, `None` when no record has it.
+    async fn link_member_to_customer(&self, member: MemberId) -> Result<Option<i64>, CommunityStoreError>;
+
+    /// What a customer's members did in the community, newest first, at
+    /// most `limit` topics and `limit` replies.
+    async fn customer_community(&self, customer: i64, limit: u32) -> Result<CustomerCommunity, CommunityStoreError>;
+
+    /// Publishes a case's answer as the accepted solution of a question
+    /// (staff only): a staff reply, accepted, linked to the case. Staff
+    /// earn no points.
+    async fn publish_case_answer(
+        &self,
+        actor: Actor,
+        case_id: i64,
+        topic: TopicId,
+        body: String,
+    ) -> Result<(Post, Solution), CommunityStoreError>;
+
+    /// Turns a topic into a case for the asker's customer (staff only): the
+    /// question goes into the case machinery as an inbound forum message,
+    /// which opens a case or joins the customer's active one. Asking again
+    /// answers the same case.
+    async fn topic_to_case(&self, actor: Actor, topic: TopicId) -> Result<TopicCase, CommunityStoreError>;
+
+    /// Counts views of topics with an accepted solution (a batch: one row
+    /// per topic per day is written); views of unsolved topics are not
+    /// counted. Answers the views counted.
+    async fn record_solution_views(&self, views: Vec<TopicId>) -> Result<u64, CommunityStoreError>;
+
+    /// The value report: top contributors and the contacts deflected.
+    async fn community_value(&self, config: ValueConfig, top: u32) -> Result<ValueReport, CommunityStoreError>;
+
+    // ---- End of the second part's block.
 
     /// Topics in public boards whose title or posts match `query`, best
     /// first.

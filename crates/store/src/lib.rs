@@ -13,6 +13,7 @@ mod alerts;
 mod baseline;
 mod cases;
 mod community;
+mod community_more;
 mod error;
 mod firewall;
 mod incidents;
@@ -44,6 +45,10 @@ pub use community::{
 pub use community::{
     CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,
     NewTopic, PostView, TopicHit, TopicPage,
+};
+pub use community_more::{
+    CharityRound, CharityTally, CommunityBenchData, CommunityBenchSpec, Contributor, CustomerCommunity, CustomerPost,
+    CustomerTopic, DailyViews, IdeaComment, IdeaLink, NewCharityRound, TopicCase, ValueReport,
 };
 pub use error::StoreError;
 pub use firewall::{

@@ -15,6 +15,12 @@ mod ledger;
 mod listing;
 mod oidc;
 mod read;
+// The second part: charity rounds, around ideas, the CRM join, the value.
+mod bench_load;
+mod charity;
+mod crm;
+mod idea_more;
+mod value;
 
 use async_trait::async_trait;
 use firebreak_community::{
@@ -23,6 +29,7 @@ use firebreak_community::{
     ledger::{PointsConfig, Redemption},
     render_markdown, validate,
 };
+use firebreak_community::{charity::RoundId, value::ValueConfig};
 use firebreak_domain::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -36,6 +43,7 @@ use crate::{
         CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,
         NewTopic, TopicHit, TopicPage,
     },
+    community_more::{CharityRound, CustomerCommunity, IdeaComment, IdeaLink, NewCharityRound, TopicCase, ValueReport},
 };
 
 type Result<T, E = CommunityStoreError> = std::result::Result<T, E>;
@@ -391,6 +399,122 @@ impl CommunityStore for SqliteStore {
     async fn member_totals(&self, member: MemberId) -> Result<Totals> {
         self.community_read(move |c| Ok(ledger::member_totals(c, member)?)).await
     }
+
+    // ---- The second part's block (see `CommunityStore`).
+
+    async fn open_charity_round(&self, actor: Actor, round: NewCharityRound) -> Result<CharityRound> {
+        let title = validate::title(&round.title)?;
+        let charities = firebreak_community::charity::check_candidates(&round.charities)?;
+        self.community_write(move |c, now| charity::open(c, actor, &title, &charities, now)).await
+    }
+
+    async fn charity_round(&self, id: RoundId) -> Result<Option<CharityRound>> {
+        self.community_read(move |c| charity::round(c, id)).await
+    }
+
+    async fn vote_in_round(&self, actor: Actor, round: RoundId, slug: String) -> Result<CharityRound> {
+        self.community_write(move |c, now| charity::vote(c, actor, round, &slug, now)).await
+    }
+
+    async fn donate_to_round(
+        &self,
+        actor: Actor,
+        round: RoundId,
+        request_id: String,
+        amount: i64,
+    ) -> Result<Transaction> {
+        self.community_write(move |c, now| charity::donate(c, actor, round, &request_id, amount, now)).await
+    }
+
+    async fn close_charity_round(&self, actor: Actor, round: RoundId) -> Result<CharityRound> {
+        self.community_write(move |c, now| charity::close(c, actor, round, now)).await
+    }
+
+    async fn comment_on_idea(&self, actor: Actor, idea: IdeaId, body: String) -> Result<IdeaComment> {
+        let body = prepare_body(&body)?;
+        self.community_write(move |c, now| idea_more::comment(c, actor, idea, &body, now)).await
+    }
+
+    async fn idea_comments(&self, idea: IdeaId) -> Result<Vec<IdeaComment>> {
+        self.community_read(move |c| idea_more::comments(c, idea)).await
+    }
+
+    async fn link_idea(&self, actor: Actor, idea: IdeaId, link: IdeaLink) -> Result<()> {
+        self.community_write(move |c, now| idea_more::link(c, actor, idea, link, now)).await
+    }
+
+    async fn idea_links(&self, idea: IdeaId) -> Result<Vec<IdeaLink>> {
+        self.community_read(move |c| idea_more::links(c, idea)).await
+    }
+
+    async fn ideas_linked_to(&self, link: IdeaLink) -> Result<Vec<IdeaId>> {
+        self.community_read(move |c| idea_more::linked_to(c, link)).await
+    }
+
+    async fn link_member_to_customer(&self, member: MemberId) -> Result<Option<i64>> {
+        self.community_write(move |c, now| crm::link_member(c, member, now)).await
+    }
+
+    async fn customer_community(&self, customer: i64, limit: u32) -> Result<CustomerCommunity> {
+        self.community_read(move |c| crm::customer_community(c, customer, limit)).await
+    }
+
+    async fn publish_case_answer(
+        &self,
+        actor: Actor,
+        case_id: i64,
+        topic: TopicId,
+        body: String,
+    ) -> Result<(Post, Solution)> {
+        let body = prepare_body(&body)?;
+        self.community_write(move |c, now| crm::publish_case_answer(c, actor, case_id, topic, &body, now)).await
+    }
+
+    async fn topic_to_case(&self, actor: Actor, topic: TopicId) -> Result<TopicCase> {
+        // The topic enters the case machinery as an inbound forum message,
+        // through the writer's ingest (which indexes it and counts it with
+        // its group); the checks run first on a reader, the link to the
+        // case is recorded in the ingest's own savepoint.
+        let plan = self.community_read(move |c| crm::plan_topic_case(c, actor, topic)).await?;
+        let (message, customer, platform_id, name) = match plan {
+            crm::TopicCasePlan::Done(done) => return Ok(done),
+            crm::TopicCasePlan::Ingest { message, customer, platform_id, name } => {
+                (message, customer, platform_id, name)
+            }
+        };
+        self.community_write(move |c, now| {
+            require_staff(c, actor)?;
+            crm::tie_forum_identity(c, &platform_id, &name, customer, now)
+        })
+        .await?;
+        let found = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out = found.clone();
+        self.writer
+            .ingest_then(vec![*message], move |c, stored, now| {
+                let id = stored.first().ok_or_else(|| StoreError::Database("the topic was not stored".into()))?.id;
+                let tc = crm::record_topic_case(c, actor.member, topic, id.0, now)?;
+                *out.lock().map_err(|_| StoreError::Database("a poisoned lock".into()))? = Some(tc);
+                Ok(())
+            })
+            .await?;
+        let tc = found.lock().map_err(|_| StoreError::Database("a poisoned lock".into()))?.take();
+        Ok(tc.ok_or_else(|| StoreError::Database("the topic's case was not recorded".into()))?)
+    }
+
+    async fn record_solution_views(&self, views: Vec<TopicId>) -> Result<u64> {
+        if views.is_empty() {
+            return Ok(0);
+        }
+        self.community_write(move |c, now| value::record_views(c, &views, now)).await
+    }
+
+    async fn community_value(&self, config: ValueConfig, top: u32) -> Result<ValueReport> {
+        config.check()?;
+        let now = self.clock.now();
+        self.community_read(move |c| value::report(c, config, top, now)).await
+    }
+
+    // ---- End of the second part's block.
 
     async fn search_topics(&self, query: String, limit: u32) -> Result<Vec<TopicHit>> {
         let fts = super::fts_query(&query)?;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_alerts", include_str!("../../migrations/0013_alerts.sql")),
     ("0014_community", include_str!("../../migrations/0014_community.sql")),
     ("0015_member_auth", include_str!("../../migrations/0015_member_auth.sql")),
+    ("0016_community_more", include_str!("../../migrations/0016_community_more.sql")),
     ("0017_drivers", include_str!("../../migrations/0017_drivers.sql")),
     ("0018_member_oidc", include_str!("../../migrations/0018_member_oidc.sql")),
 ];

@@ -6,6 +6,8 @@
 //! over random sequences of events.
 
 mod ledger;
+mod more;
+mod rounds;
 
 use firebreak_community::{
     Account, Actor, BoardVisibility, IdeaId, IdeaStatus, MemberId, RankRules, TopicKind,

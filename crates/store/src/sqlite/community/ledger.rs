@@ -47,7 +47,12 @@ pub fn transaction(c: &Connection, key: &str) -> Result<Option<Transaction>, Sto
 }
 
 /// Records a transaction the ledger's rules built.
-fn record(c: &Connection, t: &Transaction, actor: Option<MemberId>, now: Timestamp) -> Result<(), StoreError> {
+pub(super) fn record(
+    c: &Connection,
+    t: &Transaction,
+    actor: Option<MemberId>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     if t.sum() != 0 {
         return Err(StoreError::Database(format!("transaction {} does not balance", t.key)));
     }

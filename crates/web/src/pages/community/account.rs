@@ -170,6 +170,9 @@ fn login_page(state: &AppState, next: &str, done: Option<&str>, error: Option<St
                 div { label for="password" { "Password" } br; input #password type="password" name="password" autocomplete="current-password" required; }
                 button type="submit" { "Sign in" }
             }
+            @if let Some(o) = state.oidc() {
+                p { a.button #oidc-sign-in href="/community/oidc/start" { "Sign in with " (o.name()) } }
+            }
             p { "New here? " a href="/community/signup" { "Sign up" } ". Staff: " a href="/login?next=/community" { "sign in to Firebreak" } "." }
         };
         community_page(&Viewer::default(), "Sign in", body)

@@ -32,6 +32,7 @@ fn kind_label(kind: TxKind, key: &str) -> String {
         TxKind::Award => format!("Earned for {what}"),
         TxKind::Reversal => format!("Reversed: {what} (the post was removed)"),
         TxKind::Redemption => "Redeemed".into(),
+        TxKind::Payout => "A charity round paid out".into(),
     }
 }
 

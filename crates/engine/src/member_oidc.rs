@@ -47,6 +47,13 @@ impl Engine {
         if member.banned {
             return Ok(Err(OidcRefused::Banned));
         }
+        // The provider vouched for the email: the member is the customer on
+        // record with it, if any.
+        if member.customer_id.is_none()
+            && let Err(e) = self.store.link_member_to_customer(member.id).await
+        {
+            tracing::warn!(error = %e, member = member.id.0, "a member could not be linked to their customer");
+        }
         let cookie = random_token(32)?;
         let csrf = random_token(32)?;
         self.store

@@ -63,6 +63,13 @@ pub struct FileConfig {
 pub struct CommunityFileConfig {
     /// Members may sign in with this OpenID Connect provider.
     pub oidc: Option<OidcFileConfig>,
+    /// `[community.points]`: solution, kudos, idea_shipped (defaults 25, 5, 100).
+    pub points: Option<firebreak_community::ledger::PointsConfig>,
+    /// `[[community.ranks]]` name, min_points, min_solutions, min_kudos,
+    /// lowest first (replaces the built-in ladder).
+    pub ranks: Option<Vec<firebreak_community::RankRule>>,
+    /// `[[community.badges]]` key, name, metric, at_least.
+    pub badges: Option<Vec<firebreak_community::BadgeRule>>,
 }
 
 /// `[community.oidc]`.
@@ -222,6 +229,7 @@ pub struct Config {
     pub alert_mail: Option<firebreak_engine::AlertMail>,
     pub reports: firebreak_web::ReportsConfig,
     pub oidc: Option<firebreak_web::oidc::OidcSettings>,
+    pub community: firebreak_web::CommunityConfig,
 }
 
 impl Config {
@@ -332,6 +340,18 @@ impl Config {
                 })
             }
         };
+        let mut community = firebreak_web::CommunityConfig::default();
+        if let Some(p) = file.community.points {
+            p.check().map_err(|e| anyhow::anyhow!("community.points: {e}"))?;
+            community.points = p;
+        }
+        if let Some(r) = &file.community.ranks {
+            community.ranks.ranks = r.clone();
+        }
+        if let Some(b) = &file.community.badges {
+            community.ranks.badges = b.clone();
+        }
+        community.ranks.check().map_err(|e| anyhow::anyhow!("community ranks and badges: {e}"))?;
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -352,6 +372,7 @@ impl Config {
             alert_mail,
             reports,
             oidc,
+            community,
             secure_cookies: file.secure_cookies
                 || env("FIREBREAK_SECURE_COOKIES").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true")),
         })
@@ -431,5 +452,44 @@ mod tests {
         assert!(Config::resolve(Overrides { config: Some(path), ..Default::default() }).is_err());
         assert!(Config::resolve(Overrides { listen: Some("nowhere".into()), ..Default::default() }).is_err());
         assert!(Config::resolve(Overrides { api_tokens: vec!["short".into()], ..Default::default() }).is_err());
+    }
+
+    fn resolve_file(text: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::resolve(Overrides { config: Some(path), ..Default::default() })
+    }
+
+    #[test]
+    fn the_community_points_ranks_and_provider_are_read_and_checked() {
+        let c = resolve_file(
+            "[community.points]\nsolution = 40\nkudos = 2\n\
+             [[community.ranks]]\nname = \"Member\"\n\
+             [[community.ranks]]\nname = \"Legend\"\nmin_solutions = 1000\n\
+             [community.oidc]\nissuer = \"https://id.example.com\"\nclient_id = \"crm\"\nclient_secret = \"s3cret\"\n\
+             [reports]\ncost_per_contact = 3.5\ncurrency = \"EUR\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.community.points.solution, c.community.points.kudos, c.community.points.idea_shipped),
+            (40, 2, 100)
+        );
+        let names: Vec<&str> = c.community.ranks.ranks.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Member", "Legend"]);
+        let o = c.oidc.unwrap();
+        assert_eq!((o.issuer.as_str(), o.name.as_str()), ("https://id.example.com", "id.example.com"));
+        assert_eq!((c.reports.cost_per_contact, c.reports.currency.as_str()), (3.5, "EUR"));
+        // Refused, each with the setting named.
+        for (bad, named) in [
+            ("[community.points]\nkudos = -5\n", "community.points"),
+            ("[[community.ranks]]\nname = \"\"\n", "ranks"),
+            ("[community.oidc]\nissuer = \"https://id.example.com\"\nclient_id = \"crm\"\n", "client_secret"),
+            ("[reports]\ncurrency = \"euro\"\n", "reports.currency"),
+            ("[reports]\ncost_per_contact = -1.0\n", "reports.cost_per_contact"),
+        ] {
+            let e = resolve_file(bad).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(named), "{bad:?}: {e}");
+        }
     }
 }

@@ -70,6 +70,7 @@ pub async fn run(config: Config, load_demo: bool, triager: firebreak_triage::Tri
         meta_verify_token: config.meta_verify_token.clone(),
         reports: config.reports.clone(),
         oidc: config.oidc.clone(),
+        community: config.community.clone(),
     };
     firebreak_web::serve(listener, AppState::new(engine, web), shutdown).await?;
     tracing::info!("no longer taking requests; finishing the commit in flight");

@@ -15,6 +15,7 @@
 //! outgoing webhooks and alert emails.
 
 mod alert_mail;
+mod community_posts;
 pub mod drivers;
 pub mod incidents;
 pub mod member_oidc;

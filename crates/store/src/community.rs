@@ -558,4 +558,8 @@ pub trait CommunityStore: Send + Sync + 'static {
     /// in as before; else the member (not staff) with the provider-verified
     /// email, linked now and marked verified; else a new member.
     async fn oidc_member(&self, sign_in: OidcSignIn) -> Result<Member, CommunityStoreError>;
+
+    /// Reports a post to the moderators as spam, from the spam filter (a
+    /// member made for it), once per post; answers the report's id.
+    async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64, CommunityStoreError>;
 }

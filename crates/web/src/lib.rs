@@ -59,6 +59,15 @@ pub struct WebConfig {
     pub reports: api::firewall::ReportsConfig,
     /// Members' sign-in through an OpenID Connect provider.
     pub oidc: Option<oidc::OidcSettings>,
+    /// The community's points and ranks.
+    pub community: CommunityConfig,
+}
+
+/// `[community]`: what earns points, and the ranks and badges.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityConfig {
+    pub points: firebreak_community::ledger::PointsConfig,
+    pub ranks: firebreak_community::RankRules,
 }
 
 /// Everything a handler can reach. Cheap to clone.

@@ -599,6 +599,10 @@ impl CommunityStore for SqliteStore {
     async fn oidc_member(&self, sign_in: crate::community::OidcSignIn) -> Result<Member> {
         self.community_write(move |c, now| oidc::oidc_member(c, &sign_in, now)).await
     }
+
+    async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64> {
+        self.community_write(move |c, now| oidc::flag_spam(c, post, &reason, now)).await
+    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ pub async fn create_topic(
 ) -> Answer {
     let b = body(b)?;
     let new = NewTopic { board: BoardId(b.board), kind: b.kind, title: b.title, body: b.body };
-    let (topic, post) = state.engine().store().create_topic(v.require()?, new).await.map_err(community_problem)?;
+    let (topic, post) = state.engine().community_topic(v.require()?, new).await.map_err(community_problem)?;
     Ok(Json(json!({ "topic": topic, "post": post })))
 }
 
@@ -133,7 +133,7 @@ pub async fn reply(
 ) -> Answer {
     let b = body(b)?;
     let topic = TopicId(id(&t, "topic")?);
-    to_json(state.engine().store().reply(v.require()?, topic, b.body).await.map_err(community_problem)?)
+    to_json(state.engine().community_reply(v.require()?, topic, b.body).await.map_err(community_problem)?)
 }
 
 #[derive(Deserialize)]
@@ -153,7 +153,7 @@ pub async fn accept(
     let s = state
         .engine()
         .store()
-        .accept_solution(v.require()?, topic, PostId(b.post), points())
+        .accept_solution(v.require()?, topic, PostId(b.post), points(&state))
         .await
         .map_err(community_problem)?;
     to_json(s)
@@ -162,7 +162,7 @@ pub async fn accept(
 /// `POST /api/v1/community/posts/{id}/kudos`.
 pub async fn kudos(State(state): State<AppState>, v: Viewer, Path(p): Path<String>) -> Answer {
     let post = PostId(id(&p, "post")?);
-    to_json(state.engine().store().give_kudos(v.require()?, post, points()).await.map_err(community_problem)?)
+    to_json(state.engine().store().give_kudos(v.require()?, post, points(&state)).await.map_err(community_problem)?)
 }
 
 /// `PATCH /api/v1/community/posts/{id}`: edits a post (its author).
@@ -294,7 +294,7 @@ pub async fn member(State(state): State<AppState>, Path(m): Path<String>) -> Ans
         .map_err(community_problem)?
         .ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such member."))?;
     let (rank, totals) = rank_of(&state, mid).await?;
-    let badges = rank_rules().badges_for(&totals);
+    let badges = rank_rules(&state).badges_for(&totals);
     Ok(Json(json!({
         "id": found.id, "display_name": found.display_name, "staff": found.staff, "banned": found.banned,
         "rank": rank, "badges": badges, "totals": totals,
@@ -389,7 +389,7 @@ pub async fn idea_status(
         state
             .engine()
             .store()
-            .set_idea_status(v.require()?, idea, b.status, points())
+            .set_idea_status(v.require()?, idea, b.status, points(&state))
             .await
             .map_err(community_problem)?,
     )

@@ -695,3 +695,25 @@ async fn smtp_sink() -> (u16, tokio::task::JoinHandle<String>) {
     });
     (port, handle)
 }
+
+/// Triage reads every new post: one it judges spam is reported to the
+/// moderators by the spam filter (once), an ordinary one is not.
+#[tokio::test]
+async fn triage_flags_spam_posts_for_the_moderators() {
+    let app = spawn_app().await;
+    board(&app, "help", "public").await;
+    let mut ann = join(&app, "ann@example.com", "Ann").await;
+    let topic = ask(&mut ann, "help", "Router keeps dropping", "My router drops the line every evening.").await;
+    let fine = reply(&ann, topic, "Mine did too; a new filter on the line fixed it.").await;
+    let spam =
+        reply(&ann, topic, "WIN a free iPhone!!! RT to win, follow me http://spam.example #win #free #giveaway #rt")
+            .await;
+    let resp = app.client.get(format!("{}/api/v1/community/reports", app.url)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.unwrap();
+    let items = body.get("items").cloned().unwrap_or(body);
+    let posts: Vec<i64> = items.as_array().unwrap().iter().map(|r| r["post"].as_i64().unwrap()).collect();
+    assert_eq!(posts, vec![spam], "only the spam is reported: {items}");
+    assert_eq!(items[0]["reason"], "spam (triage)");
+    assert_ne!(fine, spam);
+}

@@ -51,6 +51,7 @@ pub fn configured() -> WebConfig {
         meta_verify_token: Some(META_VERIFY.into()),
         reports: Default::default(),
         oidc: None,
+        community: Default::default(),
     }
 }
 

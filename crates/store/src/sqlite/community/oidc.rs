@@ -60,3 +60,33 @@ pub fn oidc_member(c: &Connection, s: &OidcSignIn, now: Timestamp) -> Result<Mem
     .execute(params![s.issuer, s.subject, id.0, now.unix_millis()])?;
     member(c, id)?.ok_or_else(|| StoreError::Database("the member was not stored".into()).into())
 }
+
+/// The member that files the spam filter's reports: made on first use,
+/// marked staff (it posts nothing), with an address that cannot sign in.
+const SPAM_FILTER_EMAIL: &str = "spam-filter@firebreak.invalid";
+
+/// Reports a post to the moderators as spam, from the spam filter (once per
+/// post); answers the report's id.
+pub fn flag_spam(c: &Connection, post: firebreak_community::PostId, reason: &str, now: Timestamp) -> Result<i64> {
+    let filter: Option<i64> = c
+        .prepare_cached("SELECT id FROM community_members WHERE email = ?1")?
+        .query_row([SPAM_FILTER_EMAIL], |r| r.get(0))
+        .optional()?;
+    let filter = match filter {
+        Some(id) => id,
+        None => {
+            c.prepare_cached(
+                "INSERT INTO community_members (email, display_name, password_hash, email_verified, staff, banned, created_at) \
+                 VALUES (?1, 'Spam filter', NULL, 1, 1, 0, ?2)",
+            )?
+            .execute(params![SPAM_FILTER_EMAIL, now.unix_millis()])?;
+            c.last_insert_rowid()
+        }
+    };
+    c.prepare_cached(
+        "INSERT OR IGNORE INTO community_reports (post_id, reporter_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![post.0, filter, reason, now.unix_millis()])?;
+    Ok(c.prepare_cached("SELECT id FROM community_reports WHERE post_id = ?1 AND reporter_id = ?2")?
+        .query_row(params![post.0, filter], |r| r.get(0))?)
+}

@@ -151,7 +151,7 @@ pub async fn status(State(state): State<AppState>, v: Viewer, Path(id): Path<Str
         let id = idea_id(&id)?;
         let status = IdeaStatus::parse(f.get("status").unwrap_or(""))
             .ok_or_else(|| Problem::refused(Code::ValidationFailed, "invalid_status", "That is not an idea status."))?;
-        state.engine().store().set_idea_status(actor, id, status, points()).await.map_err(community_problem)?;
+        state.engine().store().set_idea_status(actor, id, status, points(&state)).await.map_err(community_problem)?;
         Ok(Redirect::to(&format!("/community/ideas/{id}?done=status")).into_response())
     };
     page_or_error(&v, r.await)

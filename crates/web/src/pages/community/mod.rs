@@ -38,13 +38,14 @@ use crate::{
 
 /// How many points each event earns, and the ranks (the defaults of the
 /// community crate; configuration is left to do).
-pub fn points() -> PointsConfig {
-    PointsConfig::default()
+/// How many points each event earns (`[community.points]`).
+pub fn points(state: &AppState) -> PointsConfig {
+    state.config().community.points
 }
 
-pub fn rank_rules() -> &'static RankRules {
-    static RULES: std::sync::LazyLock<RankRules> = std::sync::LazyLock::new(RankRules::default);
-    &RULES
+/// The ranks and badges (`[[community.ranks]]`, `[[community.badges]]`).
+pub fn rank_rules(state: &AppState) -> &RankRules {
+    &state.config().community.ranks
 }
 
 /// Who is looking at a community page or calling the community's API.
@@ -214,7 +215,7 @@ pub fn page_or_error(v: &Viewer, r: Result<Response, Problem>) -> Response {
 /// An author's rank name, by their totals.
 pub async fn rank_of(state: &AppState, member: MemberId) -> Result<(String, Totals), Problem> {
     let totals = state.engine().store().member_totals(member).await.map_err(community_problem)?;
-    let name = rank_rules().rank_for(&totals).map(|r| r.name.to_owned()).unwrap_or_default();
+    let name = rank_rules(state).rank_for(&totals).map(|r| r.name.to_owned()).unwrap_or_default();
     Ok((name, totals))
 }
 

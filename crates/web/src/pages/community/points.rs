@@ -102,7 +102,7 @@ pub async fn profile(State(state): State<AppState>, v: Viewer, Path(id): Path<St
         let id = MemberId(id.parse().map_err(|_| not_found())?);
         let m = state.engine().store().community_member(id).await.map_err(community_problem)?.ok_or_else(not_found)?;
         let (rank, totals) = rank_of(&state, id).await?;
-        let badges = rank_rules().badges_for(&totals);
+        let badges = rank_rules(&state).badges_for(&totals);
         let body = html! {
             h2 #member-name {
                 (m.display_name)

@@ -33,7 +33,7 @@ pub async fn ask(State(state): State<AppState>, v: Viewer, Path(slug): Path<Stri
             Problem::refused(Code::ValidationFailed, "invalid_kind", "A topic is a question or a discussion.")
         })?;
         let new = NewTopic { board: b.id, kind, title: f.text("title"), body: f.text("body") };
-        match state.engine().store().create_topic(actor, new).await {
+        match state.engine().community_topic(actor, new).await {
             Ok((topic, _)) => Ok(Redirect::to(&format!("/community/t/{}?done=asked", topic.id)).into_response()),
             Err(e) => {
                 let draft =
@@ -208,7 +208,7 @@ pub async fn reply(State(state): State<AppState>, v: Viewer, Path(id): Path<Stri
     let r = async {
         let actor = v.require()?;
         let topic = TopicId(id_of(&id, "topic")?);
-        match state.engine().store().reply(actor, topic, f.text("body")).await {
+        match state.engine().community_reply(actor, topic, f.text("body")).await {
             Ok(post) => {
                 Ok(Redirect::to(&format!("/community/t/{topic}?done=replied#post-{}", post.id)).into_response())
             }
@@ -227,7 +227,7 @@ pub async fn accept(State(state): State<AppState>, v: Viewer, Path(id): Path<Str
         let actor = v.require()?;
         let topic = TopicId(id_of(&id, "topic")?);
         let post = PostId(id_of(f.get("post").unwrap_or(""), "post")?);
-        state.engine().store().accept_solution(actor, topic, post, points()).await.map_err(community_problem)?;
+        state.engine().store().accept_solution(actor, topic, post, points(&state)).await.map_err(community_problem)?;
         Ok(Redirect::to(&format!("/community/t/{topic}?done=accepted#post-{post}")).into_response())
     };
     page_or_error(&v, r.await)
@@ -246,7 +246,7 @@ pub async fn kudos(State(state): State<AppState>, v: Viewer, Path(id): Path<Stri
     let r = async {
         let actor = v.require()?;
         let post = PostId(id_of(&id, "post")?);
-        state.engine().store().give_kudos(actor, post, points()).await.map_err(community_problem)?;
+        state.engine().store().give_kudos(actor, post, points(&state)).await.map_err(community_problem)?;
         Ok(back(&f, "kudos", post))
     };
     page_or_error(&v, r.await)

@@ -180,6 +180,23 @@ pub struct MemberLogin {
     pub password_hash: Option<String>,
 }
 
+/// Points a member redeemed as account credit, for billing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreditRedemption {
+    /// The ledger transaction (ascending: the export's cursor).
+    pub transaction: i64,
+    /// Its idempotency key (`redeem:<request id>`).
+    pub key: String,
+    pub at: Timestamp,
+    pub points: i64,
+    pub member: MemberId,
+    pub email: String,
+    /// The customer the member is, once linked.
+    pub customer_id: Option<i64>,
+    /// That customer's id in the company's systems.
+    pub external_ref: Option<String>,
+}
+
 /// Who signed in through an OpenID Connect provider, with the email the
 /// provider verified.
 #[derive(Debug, Clone)]
@@ -562,4 +579,8 @@ pub trait CommunityStore: Send + Sync + 'static {
     /// Reports a post to the moderators as spam, from the spam filter (a
     /// member made for it), once per post; answers the report's id.
     async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64, CommunityStoreError>;
+
+    /// Points redeemed as account credit, by ledger transaction id after
+    /// `after`, at most `limit` (for billing).
+    async fn credit_redemptions(&self, after: i64, limit: u32) -> Result<Vec<CreditRedemption>, CommunityStoreError>;
 }

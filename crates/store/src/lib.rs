@@ -39,8 +39,8 @@ pub use cases::{
     Promise, SentimentPoint, SlaEvent, SlaPolicyView, Team,
 };
 pub use community::{
-    BoardSummary, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry, NewMemberSession, OidcSignIn,
-    TopicSummary,
+    BoardSummary, CreditRedemption, IdeaAnswer, LedgerEntry, MemberLogin, MemberSession, ModerationEntry,
+    NewMemberSession, OidcSignIn, TopicSummary,
 };
 pub use community::{
     CommunityCounts, CommunityStore, CommunityStoreError, LedgerTotals, MergeOutcome, NewBoard, NewIdea, NewMember,

@@ -450,7 +450,13 @@ fn community_paths(doc: &mut Value, bearer: &Value) {
     paths["/api/v1/community/ideas/{id}/answer"] =
         json!({ "post": op("Answer the idea for staff {body} (staff); replaces an earlier answer") });
     paths["/api/v1/community/points"] = json!({ "get": op("The caller's balance, rank, totals and ledger entries") });
-    paths["/api/v1/community/redemptions"] = json!({ "post": op("Redeem points as account credit {request_id, amount}; the same request_id again changes nothing") });
+    paths["/api/v1/community/redemptions"] = json!({
+        "post": op("Redeem points as account credit {request_id, amount}; the same request_id again changes nothing"),
+        "get": op("Points redeemed as account credit, for billing: ?after=<transaction>&limit=, oldest first; `{items: [{transaction, key, at, points, member, email, customer_id, external_ref}], next}` (supervisors)"),
+    });
+    paths["/api/v1/community/redemptions.csv"] = json!({
+        "get": op("Every credit redemption as CSV for billing: transaction_id, redeemed_at, member_id, email, customer_id, external_ref, points, key (supervisors)"),
+    });
     paths["/api/v1/community/ledger"] =
         json!({ "get": op("Every ledger account's balance and their sum (zero when the books balance)") });
     paths["/api/v1/community/counts"] = json!({ "get": op("Row counts of the community's tables") });

@@ -245,6 +245,8 @@ impl Routes {
             .api(M::POST, "/api/v1/community/posts/{id}/hide", Work, a::hide)
             .api(M::GET, "/api/v1/community/members/{id}", Public, a::member)
             .api(M::POST, "/api/v1/community/members/{id}/ban", Work, a::ban)
+            .api(M::GET, "/api/v1/community/redemptions", Supervise, crate::api::redemptions::list)
+            .api(M::GET, "/api/v1/community/redemptions.csv", Supervise, crate::api::redemptions::csv)
             .api(M::GET, "/api/v1/community/reports", Work, a::reports)
             .api(M::GET, "/api/v1/community/moderation-log", Work, a::moderation_log)
             .api(M::GET, "/api/v1/community/ideas", Public, a::ideas)

@@ -9,6 +9,7 @@
 
 mod answers;
 mod auth;
+mod billing;
 mod forum;
 mod ideas;
 mod ledger;
@@ -602,6 +603,10 @@ impl CommunityStore for SqliteStore {
 
     async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64> {
         self.community_write(move |c, now| oidc::flag_spam(c, post, &reason, now)).await
+    }
+
+    async fn credit_redemptions(&self, after: i64, limit: u32) -> Result<Vec<crate::community::CreditRedemption>> {
+        self.community_read(move |c| billing::credit_redemptions(c, after, limit)).await
     }
 }
 

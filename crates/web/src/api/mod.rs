@@ -11,5 +11,6 @@ pub mod inbound;
 pub mod incidents;
 pub mod messages;
 pub(crate) mod params;
+pub mod redemptions;
 pub mod reports;
 pub mod staff;

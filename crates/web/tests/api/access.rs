@@ -168,6 +168,8 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/api/v1/community/posts/{id}/hide", Some(Agent)),
         ("GET", "/api/v1/community/members/{id}", None),
         ("POST", "/api/v1/community/members/{id}/ban", Some(Agent)),
+        ("GET", "/api/v1/community/redemptions", Some(Supervisor)),
+        ("GET", "/api/v1/community/redemptions.csv", Some(Supervisor)),
         ("GET", "/api/v1/community/reports", Some(Agent)),
         ("GET", "/api/v1/community/moderation-log", Some(Agent)),
         ("GET", "/api/v1/community/ideas", None),

@@ -517,6 +517,14 @@ async fn points_move_with_solutions_and_kudos_and_come_back_when_staff_hide_a_po
     }
     let points: Value = bob.get_json("/api/v1/community/points").await.json().await.unwrap();
     assert_eq!(points["balance"], 20, "{points}");
+    // Billing sees the credit once, with who redeemed it.
+    let export: Value = app.get("/api/v1/community/redemptions").await.json().await.unwrap();
+    let items = export["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{export}");
+    assert_eq!((items[0]["points"].as_i64(), items[0]["email"].as_str()), (Some(10), Some("bob@example.com")));
+    let csv = app.get("/api/v1/community/redemptions.csv").await.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().contains(",bob@example.com,,,10,redeem:"), "{csv}");
 
     // A staff member (a browser session) hides the answer: the points it
     // earned are reversed, and the books still balance.

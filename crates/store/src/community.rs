@@ -580,6 +580,13 @@ pub trait CommunityStore: Send + Sync + 'static {
     /// member made for it), once per post; answers the report's id.
     async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64, CommunityStoreError>;
 
+    /// What each member has done (for ranks), in one read.
+    async fn members_totals(&self, members: Vec<MemberId>) -> Result<Vec<(MemberId, Totals)>, CommunityStoreError>;
+
+    /// How many community changes this store has committed since it opened
+    /// (a cache of derived figures is good while this has not moved).
+    fn community_changes(&self) -> u64;
+
     /// Points redeemed as account credit, by ledger transaction id after
     /// `after`, at most `limit` (for billing).
     async fn credit_redemptions(&self, after: i64, limit: u32) -> Result<Vec<CreditRedemption>, CommunityStoreError>;

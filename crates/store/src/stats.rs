@@ -73,12 +73,16 @@ pub(crate) struct StatsInner {
     pub commit_failures: AtomicU64,
     pub commit_seconds: Histogram,
     pub group_messages: Histogram,
+    /// Community changes committed (caches of derived community figures
+    /// compare it).
+    pub community_changes: AtomicU64,
 }
 
 impl StatsInner {
     pub fn new() -> Arc<StatsInner> {
         Arc::new(StatsInner {
             messages_stored: AtomicU64::new(0),
+            community_changes: AtomicU64::new(0),
             messages_duplicate: AtomicU64::new(0),
             groups_committed: AtomicU64::new(0),
             commit_failures: AtomicU64::new(0),

@@ -80,12 +80,20 @@ struct Inner {
     metrics: HttpMetrics,
     started: Instant,
     oidc: Option<oidc::OidcRuntime>,
+    rank_cache: pages::community::RankCache,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, config: WebConfig) -> AppState {
         let oidc = config.oidc.clone().map(oidc::OidcRuntime::new);
-        AppState(Arc::new(Inner { engine, config, metrics: HttpMetrics::default(), started: Instant::now(), oidc }))
+        AppState(Arc::new(Inner {
+            engine,
+            config,
+            metrics: HttpMetrics::default(),
+            started: Instant::now(),
+            oidc,
+            rank_cache: Default::default(),
+        }))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -98,6 +106,11 @@ impl AppState {
 
     pub fn metrics(&self) -> &HttpMetrics {
         &self.0.metrics
+    }
+
+    /// Community members' rank names, until the community changes.
+    pub(crate) fn rank_cache(&self) -> &pages::community::RankCache {
+        &self.0.rank_cache
     }
 
     /// Sign-in through an OpenID Connect provider, when configured.

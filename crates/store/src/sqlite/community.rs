@@ -79,7 +79,10 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection, Timestamp) -> Result<T> + Send + 'static,
     {
-        self.writer.run(move |c, _, now| atomic(c, |c| f(c, now))).await?.map_err(CommunityStoreError::Refused)
+        let out =
+            self.writer.run(move |c, _, now| atomic(c, |c| f(c, now))).await?.map_err(CommunityStoreError::Refused)?;
+        self.stats.community_changes.fetch_add(1, std::sync::atomic::Ordering::Release);
+        Ok(out)
     }
 
     async fn community_read<T, F>(&self, f: F) -> Result<T>
@@ -603,6 +606,21 @@ impl CommunityStore for SqliteStore {
 
     async fn flag_spam(&self, post: PostId, reason: String) -> Result<i64> {
         self.community_write(move |c, now| oidc::flag_spam(c, post, &reason, now)).await
+    }
+
+    async fn members_totals(&self, members: Vec<MemberId>) -> Result<Vec<(MemberId, Totals)>> {
+        self.community_read(move |c| {
+            let mut out = Vec::with_capacity(members.len());
+            for m in members {
+                out.push((m, ledger::member_totals(c, m)?));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    fn community_changes(&self) -> u64 {
+        self.stats.community_changes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     async fn credit_redemptions(&self, after: i64, limit: u32) -> Result<Vec<crate::community::CreditRedemption>> {

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::cases::body;
 use crate::{
     AppState, Code, Problem,
-    pages::community::{Viewer, community_problem, points, rank_of, rank_rules},
+    pages::community::{Viewer, community_problem, points, rank_names, rank_of, rank_rules},
 };
 
 type Answer = Result<Json<Value>, Problem>;
@@ -107,13 +107,11 @@ pub async fn topic(State(state): State<AppState>, v: Viewer, Path(t): Path<Strin
         .await
         .map_err(community_problem)?
         .ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such topic."))?;
-    let mut ranks: HashMap<String, String> = HashMap::new();
-    for p in &page.posts {
-        let key = p.post.author.to_string();
-        if let std::collections::hash_map::Entry::Vacant(e) = ranks.entry(key) {
-            e.insert(rank_of(&state, p.post.author).await?.0);
-        }
-    }
+    let ranks: HashMap<String, String> = rank_names(&state, page.posts.iter().map(|p| p.post.author))
+        .await?
+        .into_iter()
+        .map(|(m, name)| (m.to_string(), name))
+        .collect();
     let mut out = serde_json::to_value(&page).map_err(Problem::internal)?;
     out["ranks"] = json!(ranks);
     Ok(Json(out))

@@ -212,6 +212,57 @@ pub fn page_or_error(v: &Viewer, r: Result<Response, Problem>) -> Response {
     r.unwrap_or_else(|p| error_page(v, &p))
 }
 
+/// Rank names by member, kept until the store commits a community change
+/// (a topic page names the rank of each of its authors: up to 201 of them).
+#[derive(Debug, Default)]
+pub struct RankCache {
+    inner: std::sync::Mutex<(u64, HashMap<MemberId, String>)>,
+}
+
+/// At most this many rank names are kept.
+const RANK_CACHE_MAX: usize = 100_000;
+
+/// The rank name of each member: from the cache, the rest read in one go.
+pub async fn rank_names(
+    state: &AppState,
+    members: impl IntoIterator<Item = MemberId>,
+) -> Result<HashMap<MemberId, String>, Problem> {
+    let store = state.engine().store();
+    let generation = store.community_changes();
+    let cache = state.rank_cache();
+    let mut out = HashMap::new();
+    let mut missing = Vec::new();
+    {
+        let mut c = cache.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if c.0 != generation {
+            *c = (generation, HashMap::new());
+        }
+        for m in members {
+            match c.1.get(&m) {
+                Some(name) => {
+                    out.insert(m, name.clone());
+                }
+                None if !missing.contains(&m) => missing.push(m),
+                None => {}
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let totals = store.members_totals(missing).await.map_err(community_problem)?;
+    let mut c = cache.inner.lock().unwrap_or_else(|e| e.into_inner());
+    for (m, t) in totals {
+        let name = rank_rules(state).rank_for(&t).map(|r| r.name.to_owned()).unwrap_or_default();
+        // Only what was read under the cache's generation is kept.
+        if c.0 == generation && c.1.len() < RANK_CACHE_MAX {
+            c.1.insert(m, name.clone());
+        }
+        out.insert(m, name);
+    }
+    Ok(out)
+}
+
 /// An author's rank name, by their totals.
 pub async fn rank_of(state: &AppState, member: MemberId) -> Result<(String, Totals), Problem> {
     let totals = state.engine().store().member_totals(member).await.map_err(community_problem)?;

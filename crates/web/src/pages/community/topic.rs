@@ -9,12 +9,12 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use firebreak_community::{MemberId, PostId, TopicId, TopicKind};
+use firebreak_community::{PostId, TopicId, TopicKind};
 use firebreak_store::{NewTopic, PostView, TopicPage};
 use maud::{Markup, PreEscaped, html};
 
 use super::{
-    Draft, Viewer, community_page, community_problem, csrf, notice, page_or_error, points, rank_of, render_board,
+    Draft, Viewer, community_page, community_problem, csrf, notice, page_or_error, points, rank_names, render_board,
     visible_board,
 };
 use crate::AppState;
@@ -143,12 +143,7 @@ async fn render(
     draft: &str,
 ) -> Result<Response, Problem> {
     let page = load(state, v, id).await?;
-    let mut ranks: HashMap<MemberId, String> = HashMap::new();
-    for p in &page.posts {
-        if let std::collections::hash_map::Entry::Vacant(e) = ranks.entry(p.post.author) {
-            e.insert(rank_of(state, p.post.author).await?.0);
-        }
-    }
+    let ranks = rank_names(state, page.posts.iter().map(|p| p.post.author)).await?;
     let t = &page.topic;
     let body = html! {
         (notice(q))

@@ -178,11 +178,18 @@ impl Engine {
     }
 
     /// Uses a verification link; `None` when it is unknown, used or expired.
+    /// A verified member is linked to the customer with their email.
     pub async fn verify_member_email(&self, token: &str) -> Result<Option<Member>, MemberError> {
         if token.is_empty() || token.len() > 100 {
             return Ok(None);
         }
-        Ok(self.store.verify_member_email(secret_hash(token)).await?)
+        let member = self.store.verify_member_email(secret_hash(token)).await?;
+        if let Some(m) = &member {
+            // The verified email joins the member to the customer on record
+            // with it (audited by the store); none is no error.
+            self.store.link_member_to_customer(m.id).await?;
+        }
+        Ok(member)
     }
 
     /// Signs a member in: checks the password (rate limited per account and

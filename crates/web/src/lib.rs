@@ -71,12 +71,20 @@ struct Inner {
     metrics: HttpMetrics,
     started: Instant,
     oidc: Option<oidc::OidcRuntime>,
+    views: pages::community::value::SolutionViews,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>, config: WebConfig) -> AppState {
         let oidc = config.oidc.clone().map(oidc::OidcRuntime::new);
-        AppState(Arc::new(Inner { engine, config, metrics: HttpMetrics::default(), started: Instant::now(), oidc }))
+        AppState(Arc::new(Inner {
+            engine,
+            config,
+            metrics: HttpMetrics::default(),
+            started: Instant::now(),
+            oidc,
+            views: Default::default(),
+        }))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -94,6 +102,11 @@ impl AppState {
     /// Sign-in through an OpenID Connect provider, when configured.
     pub fn oidc(&self) -> Option<&oidc::OidcRuntime> {
         self.0.oidc.as_ref()
+    }
+
+    /// Views of solved topics waiting to be written as a batch.
+    pub(crate) fn views(&self) -> &pages::community::value::SolutionViews {
+        &self.0.views
     }
 }
 

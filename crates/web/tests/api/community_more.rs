@@ -113,6 +113,9 @@ async fn a_members_topic_shows_on_their_customers_page_and_staff_turn_it_into_a_
         .await
         .unwrap();
     assert_eq!(again["case_id"], case);
+    // The case's side panel says what the customer asked in the forum.
+    let page = app.client.get(format!("{}/cases/{case}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("In the community") && page.contains(&format!("href=\"/community/t/{topic}\"")), "{page}");
     let cases = get_json(&app.client, &format!("{}/api/v1/customers/{customer}", app.url)).await;
     assert!(cases.to_string().contains(&format!("\"id\":{case}")), "{cases}");
     // A member may not.

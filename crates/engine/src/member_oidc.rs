@@ -3,12 +3,11 @@
 //! claims, finds or makes the member (`CommunityStore::oidc_member`) and
 //! opens a member session like a password sign-in does.
 
-use firebreak_store::{NewMemberSession, OidcSignIn};
+use firebreak_store::OidcSignIn;
 
 use crate::{
     Engine,
     members::{MemberError, NewMemberSecret},
-    staff::{SESSION_MILLIS, random_token, secret_hash},
 };
 
 /// Who the provider says signed in.
@@ -54,16 +53,6 @@ impl Engine {
         {
             tracing::warn!(error = %e, member = member.id.0, "a member could not be linked to their customer");
         }
-        let cookie = random_token(32)?;
-        let csrf = random_token(32)?;
-        self.store
-            .create_member_session(NewMemberSession {
-                member: member.id,
-                token_hash: secret_hash(&cookie),
-                csrf: csrf.clone(),
-                expires_at: self.clock.now().plus_millis(SESSION_MILLIS),
-            })
-            .await?;
-        Ok(Ok(NewMemberSecret { member, cookie, csrf }))
+        Ok(Ok(self.open_member_session(member).await?))
     }
 }

@@ -178,11 +178,18 @@ impl Engine {
     }
 
     /// Uses a verification link; `None` when it is unknown, used or expired.
+    /// A verified member is linked to the customer with their email.
     pub async fn verify_member_email(&self, token: &str) -> Result<Option<Member>, MemberError> {
         if token.is_empty() || token.len() > 100 {
             return Ok(None);
         }
-        Ok(self.store.verify_member_email(secret_hash(token)).await?)
+        let member = self.store.verify_member_email(secret_hash(token)).await?;
+        if let Some(m) = &member {
+            // The verified email joins the member to the customer on record
+            // with it (audited by the store); none is no error.
+            self.store.link_member_to_customer(m.id).await?;
+        }
+        Ok(member)
     }
 
     /// Signs a member in: checks the password (rate limited per account and
@@ -215,6 +222,11 @@ impl Engine {
         if !member.email_verified {
             return Ok(Err(MemberLoginRefused::Unverified));
         }
+        Ok(Ok(self.open_member_session(member).await?))
+    }
+
+    /// Opens a session for a member who has proved who they are.
+    pub(crate) async fn open_member_session(&self, member: Member) -> Result<NewMemberSecret, MemberError> {
         let cookie = random_token(32)?;
         let csrf = random_token(32)?;
         self.store
@@ -222,10 +234,10 @@ impl Engine {
                 member: member.id,
                 token_hash: secret_hash(&cookie),
                 csrf: csrf.clone(),
-                expires_at: now.plus_millis(SESSION_MILLIS),
+                expires_at: self.clock.now().plus_millis(SESSION_MILLIS),
             })
             .await?;
-        Ok(Ok(NewMemberSecret { member, cookie, csrf }))
+        Ok(NewMemberSecret { member, cookie, csrf })
     }
 
     /// The live member session a cookie belongs to.

@@ -420,6 +420,8 @@ pub trait CommunityStore: Send + Sync + 'static {
         round: NewCharityRound,
     ) -> Result<CharityRound, CommunityStoreError>;
     async fn charity_round(&self, id: RoundId) -> Result<Option<CharityRound>, CommunityStoreError>;
+    /// The charity rounds, newest first (for the rounds' page).
+    async fn charity_rounds(&self, limit: u32) -> Result<Vec<CharityRound>, CommunityStoreError>;
 
     /// The actor's one vote in an open round, for one of its candidates.
     async fn vote_in_round(

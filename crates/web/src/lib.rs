@@ -81,6 +81,7 @@ struct Inner {
     started: Instant,
     oidc: Option<oidc::OidcRuntime>,
     rank_cache: pages::community::RankCache,
+    views: pages::community::value::SolutionViews,
 }
 
 impl AppState {
@@ -93,6 +94,7 @@ impl AppState {
             started: Instant::now(),
             oidc,
             rank_cache: Default::default(),
+            views: Default::default(),
         }))
     }
 
@@ -116,6 +118,11 @@ impl AppState {
     /// Sign-in through an OpenID Connect provider, when configured.
     pub fn oidc(&self) -> Option<&oidc::OidcRuntime> {
         self.0.oidc.as_ref()
+    }
+
+    /// Views of solved topics waiting to be written as a batch.
+    pub(crate) fn views(&self) -> &pages::community::value::SolutionViews {
+        &self.0.views
     }
 }
 

@@ -461,6 +461,17 @@ fn community_paths(doc: &mut Value, bearer: &Value) {
         json!({ "get": op("Every ledger account's balance and their sum (zero when the books balance)") });
     paths["/api/v1/community/counts"] = json!({ "get": op("Row counts of the community's tables") });
     paths["/api/v1/community/search"] = json!({ "get": open("Topics in public boards matching ?q=") });
+    paths["/api/v1/community/rounds"] = json!({ "get": open("Charity rounds, newest first: candidates with their votes, the pot, the winner and what was paid"), "post": op("Open a charity round {title, charities: [{slug, name}]} (staff; two or more candidates, ties broken by their order)") });
+    paths["/api/v1/community/rounds/{id}"] = json!({ "get": open("A charity round") });
+    paths["/api/v1/community/rounds/{id}/votes"] = json!({ "post": op("Vote for a candidate {charity: slug} (once per member per round; not on a closed round)") });
+    paths["/api/v1/community/rounds/{id}/donations"] = json!({ "post": op("Donate points into the round's pot {request_id, amount}; the same request_id again changes nothing") });
+    paths["/api/v1/community/rounds/{id}/close"] = json!({ "post": op("Close the round (staff): its pot is paid to the charity with the most votes; closing again answers it unchanged") });
+    paths["/api/v1/community/ideas/{id}/comments"] =
+        json!({ "get": open("An idea's comments, oldest first"), "post": op("Comment on an idea {body (Markdown)}") });
+    paths["/api/v1/community/ideas/{id}/links"] = json!({ "get": op("The cases and incidents linked to an idea (staff): `{items: [{kind: case|incident, id}]}`"), "post": op("Link an idea to a case or incident {kind: case|incident, id} (staff; twice is harmless)") });
+    paths["/api/v1/community/value"] = json!({ "get": op("The value report (staff): assumptions (`config`), solved topics, solution views, contacts deflected, saving in cents, the top contributors (posts, solutions, kudos received, people helped, views, contacts deflected, saving) and views per day") });
+    paths["/api/v1/community/topics/{id}/case"] = json!({ "post": op("Open a case from a topic for the asker's customer (staff); asking again answers the same `{topic, case_id, message_id}`") });
+    paths["/api/v1/customers/{id}/community"] = json!({ "get": op("What the customer's linked members did in the community (staff): `{customer, members, topics, replies}`, newest first; ?limit= (at most 100)") });
 }
 
 /// Writes each operation's access rule from the route table into the

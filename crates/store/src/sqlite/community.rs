@@ -416,6 +416,10 @@ impl CommunityStore for SqliteStore {
         self.community_read(move |c| charity::round(c, id)).await
     }
 
+    async fn charity_rounds(&self, limit: u32) -> Result<Vec<CharityRound>> {
+        self.community_read(move |c| charity::rounds(c, limit)).await
+    }
+
     async fn vote_in_round(&self, actor: Actor, round: RoundId, slug: String) -> Result<CharityRound> {
         self.community_write(move |c, now| charity::vote(c, actor, round, &slug, now)).await
     }

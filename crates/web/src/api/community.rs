@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use super::cases::body;
 use crate::{
     AppState, Code, Problem,
-    pages::community::{Viewer, community_problem, points, rank_names, rank_of, rank_rules},
+    pages::community::{Viewer, community_problem, ideas, points, rank_names, rank_of, rank_rules, rounds},
 };
 
 type Answer = Result<Json<Value>, Problem>;
@@ -466,5 +466,148 @@ pub async fn search(State(state): State<AppState>, Query(q): Query<HashMap<Strin
         return Err(Problem::new(Code::InvalidParameter, "Give `q`, the words to search for."));
     }
     let items = state.engine().store().search_topics(text, 50).await.map_err(community_problem)?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `GET /api/v1/community/value` (staff): the value report, after the
+/// solution views waiting in memory are written.
+pub async fn value(State(state): State<AppState>) -> Answer {
+    to_json(crate::pages::community::value::report(&state).await?)
+}
+
+/// `POST /api/v1/community/topics/{id}/case` (staff): the case the topic
+/// opened or joined; asking again answers the same case.
+pub async fn topic_to_case(State(state): State<AppState>, v: Viewer, Path(t): Path<String>) -> Answer {
+    let topic = TopicId(id(&t, "topic")?);
+    to_json(state.engine().store().topic_to_case(v.require()?, topic).await.map_err(community_problem)?)
+}
+
+/// `GET /api/v1/customers/{id}/community` (staff): what the customer's
+/// members did in the community, newest first; `?limit=` (at most 100).
+pub async fn customer_community(
+    State(state): State<AppState>,
+    Path(c): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Answer {
+    let customer =
+        c.parse::<i64>().map_err(|_| Problem::refused(Code::NotFound, "not_found", "There is no such customer."))?;
+    let limit = q.get("limit").and_then(|l| l.parse::<u32>().ok()).unwrap_or(20).clamp(1, 100);
+    to_json(state.engine().store().customer_community(customer, limit).await.map_err(community_problem)?)
+}
+
+/// `GET /api/v1/community/rounds`: the charity rounds, newest first.
+pub async fn rounds(State(state): State<AppState>) -> Answer {
+    let items = state.engine().store().charity_rounds(50).await.map_err(community_problem)?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+pub struct RoundBody {
+    title: String,
+    charities: Vec<firebreak_community::charity::Charity>,
+}
+
+/// `POST /api/v1/community/rounds` (staff): {title, charities: [{slug, name}]}.
+pub async fn open_round(State(state): State<AppState>, v: Viewer, b: Result<Json<RoundBody>, JsonRejection>) -> Answer {
+    let b = body(b)?;
+    let new = firebreak_store::NewCharityRound { title: b.title, charities: b.charities };
+    to_json(state.engine().store().open_charity_round(v.require()?, new).await.map_err(community_problem)?)
+}
+
+/// `GET /api/v1/community/rounds/{id}`.
+pub async fn round(State(state): State<AppState>, Path(r): Path<String>) -> Answer {
+    let round = rounds::round_id(&r)?;
+    let found = state.engine().store().charity_round(round).await.map_err(community_problem)?;
+    to_json(found.ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such charity round."))?)
+}
+
+#[derive(Deserialize)]
+pub struct RoundVoteBody {
+    charity: String,
+}
+
+/// `POST /api/v1/community/rounds/{id}/votes`: {charity} (once per round).
+pub async fn vote_in_round(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(r): Path<String>,
+    b: Result<Json<RoundVoteBody>, JsonRejection>,
+) -> Answer {
+    let b = body(b)?;
+    let round = rounds::round_id(&r)?;
+    to_json(state.engine().store().vote_in_round(v.require()?, round, b.charity).await.map_err(community_problem)?)
+}
+
+#[derive(Deserialize)]
+pub struct DonationBody {
+    request_id: String,
+    amount: i64,
+}
+
+/// `POST /api/v1/community/rounds/{id}/donations`: {request_id, amount};
+/// the same request id again changes nothing.
+pub async fn donate(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(r): Path<String>,
+    b: Result<Json<DonationBody>, JsonRejection>,
+) -> Answer {
+    let b = body(b)?;
+    let round = rounds::round_id(&r)?;
+    let store = state.engine().store();
+    to_json(store.donate_to_round(v.require()?, round, b.request_id, b.amount).await.map_err(community_problem)?)
+}
+
+/// `POST /api/v1/community/rounds/{id}/close` (staff): pays the pot to the
+/// charity with the most votes.
+pub async fn close_round(State(state): State<AppState>, v: Viewer, Path(r): Path<String>) -> Answer {
+    let round = rounds::round_id(&r)?;
+    to_json(state.engine().store().close_charity_round(v.require()?, round).await.map_err(community_problem)?)
+}
+
+/// `GET /api/v1/community/ideas/{id}/comments`, oldest first.
+pub async fn idea_comments(State(state): State<AppState>, Path(i): Path<String>) -> Answer {
+    let items = state.engine().store().idea_comments(IdeaId(id(&i, "idea")?)).await.map_err(community_problem)?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// `POST /api/v1/community/ideas/{id}/comments`: {body}.
+pub async fn comment_idea(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(i): Path<String>,
+    b: Result<Json<TextBody>, JsonRejection>,
+) -> Answer {
+    let b = body(b)?;
+    let idea = IdeaId(id(&i, "idea")?);
+    to_json(state.engine().store().comment_on_idea(v.require()?, idea, b.body).await.map_err(community_problem)?)
+}
+
+/// `GET /api/v1/community/ideas/{id}/links` (staff): the cases and
+/// incidents that asked for the idea.
+pub async fn idea_links(State(state): State<AppState>, Path(i): Path<String>) -> Answer {
+    let items = state.engine().store().idea_links(IdeaId(id(&i, "idea")?)).await.map_err(community_problem)?;
+    Ok(Json(json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+pub struct LinkBody {
+    kind: String,
+    id: i64,
+}
+
+/// `POST /api/v1/community/ideas/{id}/links` (staff): {kind: case|incident, id}.
+pub async fn link_idea(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(i): Path<String>,
+    b: Result<Json<LinkBody>, JsonRejection>,
+) -> Answer {
+    let b = body(b)?;
+    let idea = IdeaId(id(&i, "idea")?);
+    let link = ideas::parse_link(&b.kind, &b.id.to_string())?;
+    let store = state.engine().store();
+    store.link_idea(v.require()?, idea, link).await.map_err(community_problem)?;
+    let items = store.idea_links(idea).await.map_err(community_problem)?;
     Ok(Json(json!({ "items": items })))
 }

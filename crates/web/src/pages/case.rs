@@ -95,6 +95,7 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
     let customer_id = detail.case.customer_id;
     let person = store.customer(customer_id).await.ok().flatten();
     let links = store.customer_links(customer_id).await.unwrap_or_default();
+    let community = store.customer_community(customer_id.0, super::community::crm::LISTED).await.ok();
     let agents = store.agents().await.unwrap_or_default();
     // Analysts read; cases are assigned to the others.
     let analysts: Vec<i64> = store
@@ -140,6 +141,9 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
                 @match &person {
                     Some(p) => (customer_panel::panel(who, p, &links, Some(c.id), &here, work, now)),
                     None => section.card { h3 { "Customer" } p.meta { "The customer's record is no longer held." } },
+                }
+                @if let Some(cc) = community.as_ref().filter(|cc| !cc.members.is_empty()) {
+                    (super::community::crm::section(cc))
                 }
             }
         }

@@ -134,6 +134,7 @@ async fn render(
         Err(e) => return error_page(who, &Refusal::store(e)),
     };
     let links = store.customer_links(id).await.unwrap_or_default();
+    let community = store.customer_community(id.0, super::community::crm::LISTED).await.ok();
     let now = state.engine().clock().now();
     let work = who.allows(Access::Work);
     let admin = who.allows(Access::Admin);
@@ -163,6 +164,7 @@ async fn render(
                         }
                     }
                 }
+                @if let Some(cc) = &community { (super::community::crm::section(cc)) }
                 section.card aria-labelledby="merges" {
                     h3 #merges { "Merges" }
                     @if links.merges.is_empty() { p.meta { "Nobody was merged into this customer." } }

@@ -184,6 +184,19 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("GET", "/api/v1/community/ledger", Some(Analyst)),
         ("GET", "/api/v1/community/counts", Some(Analyst)),
         ("GET", "/api/v1/community/search", None),
+        ("GET", "/api/v1/community/value", Some(Analyst)),
+        ("GET", "/api/v1/community/rounds", None),
+        ("POST", "/api/v1/community/rounds", Some(Supervisor)),
+        ("GET", "/api/v1/community/rounds/{id}", None),
+        ("POST", "/api/v1/community/rounds/{id}/votes", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/rounds/{id}/donations", Some(Analyst)), // (m)
+        ("POST", "/api/v1/community/rounds/{id}/close", Some(Supervisor)),
+        ("GET", "/api/v1/community/ideas/{id}/comments", None),
+        ("POST", "/api/v1/community/ideas/{id}/comments", Some(Analyst)), // (m)
+        ("GET", "/api/v1/community/ideas/{id}/links", Some(Analyst)),
+        ("POST", "/api/v1/community/ideas/{id}/links", Some(Agent)),
+        ("POST", "/api/v1/community/topics/{id}/case", Some(Agent)),
+        ("GET", "/api/v1/customers/{id}/community", Some(Analyst)),
         ("GET", "/community", None),
         ("GET", "/community/signup", None),
         ("POST", "/community/signup", None),
@@ -221,6 +234,15 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/community/mod/t/{id}/lock", Some(Agent)),
         ("POST", "/community/mod/t/{id}/move", Some(Agent)),
         ("POST", "/community/mod/members/{id}/ban", Some(Agent)),
+        ("GET", "/community/value", Some(Analyst)),
+        ("POST", "/community/t/{id}/case", Some(Agent)),
+        ("GET", "/community/rounds", None),
+        ("POST", "/community/rounds", Some(Supervisor)),
+        ("POST", "/community/rounds/{id}/vote", Some(Analyst)), // (m)
+        ("POST", "/community/rounds/{id}/donate", Some(Analyst)), // (m)
+        ("POST", "/community/rounds/{id}/close", Some(Supervisor)),
+        ("POST", "/community/ideas/{id}/comments", Some(Analyst)), // (m)
+        ("POST", "/community/ideas/{id}/links", Some(Agent)),
     ];
     rows.iter().map(|(m, p, r)| ((*m, *p), *r)).collect()
 }
@@ -252,6 +274,12 @@ pub fn member_routes() -> Vec<(&'static str, &'static str)> {
         ("POST", "/community/ideas/{id}/vote"),
         ("GET", "/community/points"),
         ("POST", "/community/points/redeem"),
+        ("POST", "/api/v1/community/rounds/{id}/votes"),
+        ("POST", "/api/v1/community/rounds/{id}/donations"),
+        ("POST", "/api/v1/community/ideas/{id}/comments"),
+        ("POST", "/community/rounds/{id}/vote"),
+        ("POST", "/community/rounds/{id}/donate"),
+        ("POST", "/community/ideas/{id}/comments"),
     ]
 }
 

@@ -24,20 +24,20 @@ use crate::{
 };
 
 /// A member's browser: its cookies and the session's CSRF token.
-struct MemberBrowser {
-    b: Browser,
-    csrf: String,
+pub struct MemberBrowser {
+    pub b: Browser,
+    pub csrf: String,
 }
 
 impl MemberBrowser {
-    async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn form(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut all: Vec<(&str, &str)> = vec![("_csrf", &self.csrf)];
         all.extend_from_slice(fields);
         let origin = self.b.base.clone();
         self.b.post_form(path, &all, Some(&origin)).await
     }
 
-    async fn api(&self, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
+    pub async fn api(&self, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
         self.b
             .client
             .request(method, format!("{}{path}", self.b.base))
@@ -49,7 +49,7 @@ impl MemberBrowser {
             .unwrap()
     }
 
-    async fn get_json(&self, path: &str) -> reqwest::Response {
+    pub async fn get_json(&self, path: &str) -> reqwest::Response {
         self.b
             .client
             .get(format!("{}{path}", self.b.base))
@@ -69,7 +69,7 @@ fn last_link(app: &TestApp) -> String {
 }
 
 /// Signs up through the page, follows the mailed link, signs in.
-async fn join(app: &TestApp, email: &str, name: &str) -> MemberBrowser {
+pub async fn join(app: &TestApp, email: &str, name: &str) -> MemberBrowser {
     let mut b = Browser::new(app);
     let page = b.get("/community/signup").await.text().await.unwrap();
     let csrf = hidden(&page, "_csrf");
@@ -108,7 +108,7 @@ async fn sign_in(mut b: Browser, email: &str) -> MemberBrowser {
 }
 
 /// A board made by the admin's token.
-async fn board(app: &TestApp, slug: &str, visibility: &str) -> Value {
+pub async fn board(app: &TestApp, slug: &str, visibility: &str) -> Value {
     let resp = app
         .client
         .post(format!("{}/api/v1/community/boards", app.url))
@@ -121,7 +121,7 @@ async fn board(app: &TestApp, slug: &str, visibility: &str) -> Value {
 }
 
 /// Asks through the board's form; answers the topic id.
-async fn ask(m: &mut MemberBrowser, slug: &str, title: &str, body: &str) -> i64 {
+pub async fn ask(m: &mut MemberBrowser, slug: &str, title: &str, body: &str) -> i64 {
     let resp =
         m.form(&format!("/community/b/{slug}/topics"), &[("kind", "question"), ("title", title), ("body", body)]).await;
     assert_eq!(resp.status(), 303, "{}", resp.text().await.unwrap());
@@ -129,7 +129,7 @@ async fn ask(m: &mut MemberBrowser, slug: &str, title: &str, body: &str) -> i64 
     to.trim_start_matches("/community/t/").split('?').next().unwrap().parse().unwrap()
 }
 
-async fn reply(m: &MemberBrowser, topic: i64, body: &str) -> i64 {
+pub async fn reply(m: &MemberBrowser, topic: i64, body: &str) -> i64 {
     let resp = m
         .api(reqwest::Method::POST, &format!("/api/v1/community/topics/{topic}/replies"), json!({ "body": body }))
         .await;
@@ -142,7 +142,7 @@ async fn counts(app: &TestApp) -> CommunityCounts {
 }
 
 /// Reads a refusal: its status and the community's own code.
-async fn refusal(resp: reqwest::Response, status: u16, code: &str) -> Value {
+pub async fn refusal(resp: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status");
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let body: Value = resp.json().await.unwrap();

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod alerts;
 mod community;
+mod community_more;
 mod community_oidc;
 mod events;
 mod firewall;

@@ -53,6 +53,19 @@ pub fn round(c: &Connection, id: RoundId) -> Result<Option<CharityRound>> {
     }))
 }
 
+/// The rounds, newest first, at most `limit` (1 to 200).
+pub fn rounds(c: &Connection, limit: u32) -> Result<Vec<CharityRound>> {
+    let ids = c
+        .prepare_cached("SELECT id FROM community_charity_rounds ORDER BY id DESC LIMIT ?1")?
+        .query_map([limit.clamp(1, 200)], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.extend(round(c, RoundId(id))?);
+    }
+    Ok(out)
+}
+
 fn must(c: &Connection, id: RoundId) -> Result<CharityRound> {
     round(c, id)?.ok_or_else(|| CommunityError::NotFound { what: "charity round" }.into())
 }

@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use firebreak_community::{IdeaId, IdeaStatus};
-use firebreak_store::NewIdea;
+use firebreak_store::{IdeaLink, NewIdea};
 use maud::{PreEscaped, html};
 
 use super::{Viewer, community_page, community_problem, csrf, notice, page_or_error, points};
@@ -81,6 +81,12 @@ pub async fn show(
             .map_err(community_problem)?
             .ok_or_else(|| Problem::refused(Code::NotFound, "not_found", "There is no such idea."))?;
         let answer = state.engine().store().idea_answer(id).await.map_err(community_problem)?;
+        let comments = state.engine().store().idea_comments(id).await.map_err(community_problem)?;
+        let links = if v.is_staff() {
+            state.engine().store().idea_links(id).await.map_err(community_problem)?
+        } else {
+            Vec::new()
+        };
         let body = html! {
             (notice(&q))
             h2 #idea-title { (i.title) " " span.badge #idea-status { (i.status.as_str()) } }
@@ -101,7 +107,43 @@ pub async fn show(
                     (csrf(&v)) button #vote type="submit" { "Vote for it" }
                 }
             }
+            section #idea-comments {
+                h3 { "Comments" }
+                @if comments.is_empty() { p.meta { "No comments yet." } }
+                @for c in &comments {
+                    article.post.comment id=(format!("comment-{}", c.id)) data-comment=(c.id) {
+                        div.meta {
+                            a.author href=(format!("/community/members/{}", c.author)) { strong { (c.author_name) } }
+                            @if c.by_staff { " " span.badge.staff title="A member of staff" { "Staff" } }
+                            " · " time datetime=(c.created_at.to_rfc3339()) { (short_time(c.created_at)) }
+                        }
+                        // Sanitised when the comment was written (community::markdown).
+                        div.body { (PreEscaped(&c.body_html)) }
+                    }
+                }
+                @if v.actor.is_some() {
+                    form.stack #comment-idea method="post" action=(format!("/community/ideas/{}/comments", i.id)) {
+                        (csrf(&v))
+                        label for="comment-body" { "Your comment (Markdown)" }
+                        textarea #comment-body name="body" required {}
+                        button type="submit" { "Comment" }
+                    }
+                }
+            }
             @if v.is_staff() {
+                section #idea-links {
+                    h3 { "Asked for in" }
+                    @if links.is_empty() { p.meta { "No case or incident is linked." } }
+                    ul.plain { @for l in &links { li { (link_markup(l)) } } }
+                    form.row method="post" action=(format!("/community/ideas/{}/links", i.id)) {
+                        (csrf(&v))
+                        label for="link-kind" { "Link" }
+                        select #link-kind name="kind" { option value="case" { "case" } option value="incident" { "incident" } }
+                        label for="link-id" { "#" }
+                        input #link-id type="number" name="id" min="1" required;
+                        button.quiet type="submit" { "Link" }
+                    }
+                }
                 h3 { "Staff" }
                 form.row method="post" action=(format!("/community/ideas/{}/status", i.id)) {
                     (csrf(&v))
@@ -176,6 +218,48 @@ pub async fn answer(State(state): State<AppState>, v: Viewer, Path(id): Path<Str
         let id = idea_id(&id)?;
         state.engine().store().answer_idea(actor, id, f.text("body")).await.map_err(community_problem)?;
         Ok(Redirect::to(&format!("/community/ideas/{id}?done=answered")).into_response())
+    };
+    page_or_error(&v, r.await)
+}
+
+fn link_markup(l: &IdeaLink) -> maud::Markup {
+    match l {
+        IdeaLink::Case(c) => html! { a data-case=(c) href=(format!("/cases/{c}")) { "Case #" (c) } },
+        IdeaLink::Incident(i) => html! { a data-incident=(i) href=(format!("/incidents/{i}")) { "Incident #" (i) } },
+    }
+}
+
+/// A link from a form or a body: `kind` (case or incident) and `id`.
+pub fn parse_link(kind: &str, id: &str) -> Result<IdeaLink, Problem> {
+    let n = id.trim().parse::<i64>().ok().filter(|n| *n > 0);
+    match (kind, n) {
+        ("case", Some(n)) => Ok(IdeaLink::Case(n)),
+        ("incident", Some(n)) => Ok(IdeaLink::Incident(n)),
+        _ => {
+            Err(Problem::refused(Code::ValidationFailed, "invalid_link", "Give a case or an incident and its number."))
+        }
+    }
+}
+
+/// `POST /community/ideas/{id}/comments` with `body`.
+pub async fn comment(State(state): State<AppState>, v: Viewer, Path(id): Path<String>, f: Fields) -> Response {
+    let r = async {
+        let actor = v.require()?;
+        let id = idea_id(&id)?;
+        let c = state.engine().store().comment_on_idea(actor, id, f.text("body")).await.map_err(community_problem)?;
+        Ok(Redirect::to(&format!("/community/ideas/{}?done=commented#comment-{}", c.idea, c.id)).into_response())
+    };
+    page_or_error(&v, r.await)
+}
+
+/// `POST /community/ideas/{id}/links` (staff) with `kind` and `id`.
+pub async fn link(State(state): State<AppState>, v: Viewer, Path(id): Path<String>, f: Fields) -> Response {
+    let r = async {
+        let actor = v.require()?;
+        let idea = idea_id(&id)?;
+        let l = parse_link(f.get("kind").unwrap_or(""), f.get("id").unwrap_or(""))?;
+        state.engine().store().link_idea(actor, idea, l).await.map_err(community_problem)?;
+        Ok(Redirect::to(&format!("/community/ideas/{idea}?done=linked#idea-links")).into_response())
     };
     page_or_error(&v, r.await)
 }

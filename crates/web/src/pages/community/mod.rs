@@ -9,10 +9,13 @@
 //! sanitised with an allow-list when the post was written.
 
 pub mod account;
+pub mod crm;
 pub mod ideas;
 pub mod moderation;
 pub mod points;
+pub mod rounds;
 pub mod topic;
+pub mod value;
 
 use std::collections::HashMap;
 
@@ -161,8 +164,9 @@ pub fn community_page(v: &Viewer, title: &str, body: Markup) -> Markup {
                         a href="/community" { "Boards" }
                         a href="/community/ideas" { "Ideas" }
                         a href="/community/search" { "Search" }
+                        a href="/community/rounds" { "Charity" }
                         @if v.actor.is_some() && !v.is_staff() { a href="/community/points" { "My points" } }
-                        @if v.is_staff() { a href="/community/mod" { "Moderation" } a href="/inbox" { "Inbox" } }
+                        @if v.is_staff() { a href="/community/mod" { "Moderation" } a href="/community/value" { "Value" } a href="/inbox" { "Inbox" } }
                     }
                     @if let Some(m) = &v.member {
                         a.who href=(format!("/community/members/{}", m.id)) {
@@ -292,6 +296,8 @@ pub fn notice(q: &HashMap<String, String>) -> Markup {
         Some("answered") => Some("The answer is posted on the idea."),
         Some("merged") => Some("The ideas are merged; each member's vote counts once."),
         Some("board") => Some("The board is created."),
+        Some("commented") => Some("Your comment is posted."),
+        Some("linked") => Some("The idea is linked."),
         Some("verified") => Some("Your email is confirmed: sign in."),
         _ => None,
     };

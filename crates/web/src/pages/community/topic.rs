@@ -143,6 +143,9 @@ async fn render(
     draft: &str,
 ) -> Result<Response, Problem> {
     let page = load(state, v, id).await?;
+    if refused.is_none() && page.topic.solution.is_some() {
+        super::value::count_view(state, id);
+    }
     let ranks = rank_names(state, page.posts.iter().map(|p| p.post.author)).await?;
     let t = &page.topic;
     let body = html! {
@@ -169,6 +172,11 @@ async fn render(
             p { a href=(format!("/community/login?next=/community/t/{}", t.id)) { "Sign in" } " to reply." }
         }
         @if v.is_staff() {
+            h3 { "For staff" }
+            form.row method="post" action=(format!("/community/t/{}/case", t.id)) {
+                (csrf(v))
+                button.quiet type="submit" { "Open a case from this topic" }
+            }
             h3 { "Moderation" }
             form.row method="post" action=(format!("/community/mod/t/{}/lock", t.id)) {
                 (csrf(v))

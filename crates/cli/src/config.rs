@@ -70,6 +70,10 @@ pub struct CommunityFileConfig {
     pub ranks: Option<Vec<firebreak_community::RankRule>>,
     /// `[[community.badges]]` key, name, metric, at_least.
     pub badges: Option<Vec<firebreak_community::BadgeRule>>,
+    /// The share of solution views that would otherwise have been a
+    /// contact, 0 to 1 (default 0.1); each is worth `[reports]
+    /// cost_per_contact`.
+    pub deflection_rate: Option<f64>,
 }
 
 /// `[community.oidc]`.
@@ -352,6 +356,11 @@ impl Config {
             community.ranks.badges = b.clone();
         }
         community.ranks.check().map_err(|e| anyhow::anyhow!("community ranks and badges: {e}"))?;
+        community.value.cost_per_contact_cents = (reports.cost_per_contact * 100.0).round() as u64;
+        if let Some(r) = file.community.deflection_rate {
+            community.value.deflection_rate = r;
+        }
+        community.value.check().map_err(|e| anyhow::anyhow!("community.deflection_rate: {e}"))?;
         let reopen_days = file.cases.reopen_days.unwrap_or(7);
         if reopen_days > 366 {
             bail!("cases.reopen_days is {reopen_days}; at most 366");
@@ -480,6 +489,7 @@ mod tests {
         let o = c.oidc.unwrap();
         assert_eq!((o.issuer.as_str(), o.name.as_str()), ("https://id.example.com", "id.example.com"));
         assert_eq!((c.reports.cost_per_contact, c.reports.currency.as_str()), (3.5, "EUR"));
+        assert_eq!(c.community.value.cost_per_contact_cents, 350, "one cost per contact for every report");
         // Refused, each with the setting named.
         for (bad, named) in [
             ("[community.points]\nkudos = -5\n", "community.points"),
@@ -487,6 +497,7 @@ mod tests {
             ("[community.oidc]\nissuer = \"https://id.example.com\"\nclient_id = \"crm\"\n", "client_secret"),
             ("[reports]\ncurrency = \"euro\"\n", "reports.currency"),
             ("[reports]\ncost_per_contact = -1.0\n", "reports.cost_per_contact"),
+            ("[community]\ndeflection_rate = 1.5\n", "community.deflection_rate"),
         ] {
             let e = resolve_file(bad).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(e.contains(named), "{bad:?}: {e}");

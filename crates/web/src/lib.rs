@@ -68,6 +68,8 @@ pub struct WebConfig {
 pub struct CommunityConfig {
     pub points: firebreak_community::ledger::PointsConfig,
     pub ranks: firebreak_community::RankRules,
+    /// The deflection rate and the cost of a contact, for the value page.
+    pub value: firebreak_community::value::ValueConfig,
 }
 
 /// Everything a handler can reach. Cheap to clone.

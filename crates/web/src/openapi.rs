@@ -454,6 +454,9 @@ fn community_paths(doc: &mut Value, bearer: &Value) {
         "post": op("Redeem points as account credit {request_id, amount}; the same request_id again changes nothing"),
         "get": op("Points redeemed as account credit, for billing: ?after=<transaction>&limit=, oldest first; `{items: [{transaction, key, at, points, member, email, customer_id, external_ref}], next}` (supervisors)"),
     });
+    paths["/api/v1/cases/{id}/community-answer"] = json!({
+        "post": op("Publish the case's answer as the accepted solution of the customer's question {topic, body} (agents): a staff reply, accepted, linked to the case"),
+    });
     paths["/api/v1/community/redemptions.csv"] = json!({
         "get": op("Every credit redemption as CSV for billing: transaction_id, redeemed_at, member_id, email, customer_id, external_ref, points, key (supervisors)"),
     });

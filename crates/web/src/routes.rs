@@ -312,6 +312,8 @@ impl Routes {
             .page(M::POST, "/community/mod/t/{id}/move", Work, c::moderation::move_topic)
             .page(M::POST, "/community/mod/members/{id}/ban", Work, c::moderation::ban)
             .page(M::GET, "/community/value", Read, c::value::show)
+            .page(M::POST, "/cases/{id}/community-answer", Work, crate::pages::community::crm::publish_answer)
+            .api(M::POST, "/api/v1/cases/{id}/community-answer", Work, crate::pages::community::crm::publish_answer_api)
             .page(M::POST, "/community/t/{id}/case", Work, c::crm::to_case)
             .page(M::GET, "/community/rounds", Public, c::rounds::list)
             .page(M::POST, "/community/rounds", Supervise, c::rounds::open)

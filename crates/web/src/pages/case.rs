@@ -143,7 +143,7 @@ pub async fn render(state: &AppState, who: &Principal, id: CaseId, mut x: Extras
                     None => section.card { h3 { "Customer" } p.meta { "The customer's record is no longer held." } },
                 }
                 @if let Some(cc) = community.as_ref().filter(|cc| !cc.members.is_empty()) {
-                    (super::community::crm::section(cc))
+                    (super::community::crm::section(cc, work.then_some(super::community::crm::Publish { case: c.id.0, who })))
                 }
             }
         }

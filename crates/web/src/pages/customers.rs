@@ -164,7 +164,7 @@ async fn render(
                         }
                     }
                 }
-                @if let Some(cc) = &community { (super::community::crm::section(cc)) }
+                @if let Some(cc) = &community { (super::community::crm::section(cc, None)) }
                 section.card aria-labelledby="merges" {
                     h3 #merges { "Merges" }
                     @if links.merges.is_empty() { p.meta { "Nobody was merged into this customer." } }

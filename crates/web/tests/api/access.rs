@@ -235,6 +235,8 @@ fn expected() -> HashMap<(&'static str, &'static str), Option<Role>> {
         ("POST", "/community/mod/t/{id}/move", Some(Agent)),
         ("POST", "/community/mod/members/{id}/ban", Some(Agent)),
         ("GET", "/community/value", Some(Analyst)),
+        ("POST", "/cases/{id}/community-answer", Some(Agent)),
+        ("POST", "/api/v1/cases/{id}/community-answer", Some(Agent)),
         ("POST", "/community/t/{id}/case", Some(Agent)),
         ("GET", "/community/rounds", None),
         ("POST", "/community/rounds", Some(Supervisor)),

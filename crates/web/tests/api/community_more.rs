@@ -121,6 +121,23 @@ async fn a_members_topic_shows_on_their_customers_page_and_staff_turn_it_into_a_
     // A member may not.
     let refused = cara.api(Method::POST, &format!("/api/v1/community/topics/{topic}/case"), json!({})).await;
     assert_eq!(refused.status(), 403);
+    let refused = cara
+        .api(Method::POST, &format!("/api/v1/cases/{case}/community-answer"), json!({ "topic": topic, "body": "x" }))
+        .await;
+    assert_eq!(refused.status(), 403);
+
+    // The agent offers the case's answer to the forum from the case page.
+    assert!(page.contains(&format!("action=\"/cases/{case}/community-answer\"")), "{page}");
+    let body = json!({ "topic": topic, "body": "Yes: the second charge is refunded within **3 days**." });
+    let resp =
+        app.client.post(format!("{}/api/v1/cases/{case}/community-answer", app.url)).json(&body).send().await.unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let topic_page = get_json(&app.client, &format!("{}/api/v1/community/topics/{topic}", app.url)).await;
+    assert_eq!(topic_page["posts"][1]["is_solution"], true, "{topic_page}");
+    assert!(topic_page["posts"][1]["post"]["body_html"].as_str().unwrap().contains("<strong>3 days</strong>"));
+    // Solved now: the form is gone from the case page.
+    let page = app.client.get(format!("{}/cases/{case}", app.url)).send().await.unwrap().text().await.unwrap();
+    assert!(!page.contains("community-answer"), "{page}");
 }
 
 async fn ledger_balances(app: &crate::helpers::TestApp) {

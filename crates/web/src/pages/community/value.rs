@@ -1,6 +1,6 @@
 //! The value of the community (staff): who contributes, and the contacts
 //! their accepted solutions are estimated to have deflected, with the
-//! assumptions used (`community::value::ValueConfig`'s defaults).
+//! assumptions used (`[community] deflection_rate` and `[reports] cost_per_contact`).
 //!
 //! A view is counted when a topic page with an accepted solution is shown.
 //! Views wait in memory ([`SolutionViews`]) and are written as one batch at
@@ -19,7 +19,7 @@ use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
-use firebreak_community::{TopicId, value::ValueConfig};
+use firebreak_community::TopicId;
 use firebreak_store::{CommunityStoreError, ValueReport};
 use maud::html;
 
@@ -117,7 +117,7 @@ pub const TOP: u32 = 20;
 /// The report, after writing the views waiting in memory.
 pub async fn report(state: &AppState) -> Result<ValueReport, Problem> {
     flush(state).await.map_err(community_problem)?;
-    state.engine().store().community_value(ValueConfig::default(), TOP).await.map_err(community_problem)
+    state.engine().store().community_value(state.config().community.value, TOP).await.map_err(community_problem)
 }
 
 fn money(cents: u64) -> String {

@@ -503,4 +503,16 @@ mod tests {
             assert!(e.contains(named), "{bad:?}: {e}");
         }
     }
+
+    /// The configuration sample in the README is a valid configuration.
+    #[test]
+    fn the_readme_sample_configuration_is_valid() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml\n").expect("the README has a TOML sample") + "```toml\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let sample = &readme[start..end];
+        // Secrets given as "..." in the sample are placeholders.
+        let c = resolve_file(sample).unwrap_or_else(|e| panic!("the README's sample: {e}"));
+        assert!(c.oidc.is_some() && c.alert_mail.is_some());
+    }
 }

@@ -82,12 +82,12 @@ pub async fn form(State(state): State<AppState>, who: Option<Extension<Principal
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
-    email: String,
+    pub(crate) email: String,
     #[serde(default)]
-    password: String,
+    pub(crate) password: String,
     #[serde(default, rename = "_csrf")]
-    csrf: String,
-    next: Option<String>,
+    pub(crate) csrf: String,
+    pub(crate) next: Option<String>,
 }
 
 /// `POST /login`.

@@ -6,21 +6,11 @@
 use firebreak_community::{Actor, Board, BoardId, BoardVisibility, Idea, MemberId, TopicId, TopicKind, TxKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Result, bad_value, ideas, require_staff, ts};
+use super::{Result, bad_value, ideas, read::viewer_is_staff, require_staff, ts};
 use crate::community::{BoardSummary, LedgerEntry, ModerationEntry, TopicSummary};
 
 /// The most rows one list answers.
 const MAX_ROWS: u32 = 500;
-
-/// Whether the viewer acts as staff and the member row agrees.
-fn viewer_is_staff(c: &Connection, viewer: Option<Actor>) -> Result<bool> {
-    let Some(v) = viewer.filter(Actor::is_staff) else { return Ok(false) };
-    let row: Option<(bool, bool)> = c
-        .prepare_cached("SELECT staff, banned FROM community_members WHERE id = ?1")?
-        .query_row([v.member.0], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    Ok(matches!(row, Some((true, false))))
-}
 
 fn board_from_row(r: &Row<'_>) -> rusqlite::Result<Board> {
     let v: String = r.get(4)?;

@@ -13,7 +13,7 @@ use super::{
 use crate::community::{CommunityCounts, PostView, TopicHit, TopicPage};
 
 /// Whether the viewer acts as staff and the member row agrees.
-fn viewer_is_staff(c: &Connection, viewer: Option<Actor>) -> Result<bool> {
+pub(super) fn viewer_is_staff(c: &Connection, viewer: Option<Actor>) -> Result<bool> {
     let Some(v) = viewer.filter(Actor::is_staff) else { return Ok(false) };
     let row: Option<(bool, bool)> = c
         .prepare_cached("SELECT staff, banned FROM community_members WHERE id = ?1")?

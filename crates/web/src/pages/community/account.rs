@@ -184,16 +184,8 @@ pub async fn login_form(State(state): State<AppState>, Query(q): Query<LoginPara
     login_page(&state, &safe_next(q.next.as_deref()), q.done.as_deref(), None, StatusCode::OK)
 }
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default, rename = "_csrf")]
-    csrf: String,
-    next: Option<String>,
-}
+/// The same fields as the staff sign-in form.
+use crate::pages::login::LoginForm;
 
 /// `POST /community/login`.
 pub async fn login(

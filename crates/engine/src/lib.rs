@@ -10,9 +10,11 @@
 //! agent's reply queued and delivered on the customer's channel (`outbound`), the SLA
 //! and promise timer ([`Engine::spawn_timer`]), the wake-ups of live event
 //! streams ([`Engine::changed`]), the detectors (`watcher`, fed after each
-//! commit on a task of their own: [`Engine::spawn_watch`]), incidents with
-//! their outreach and credits (`incidents`), and the event log followed by
-//! outgoing webhooks and alert emails.
+//! commit on a task of their own: [`Engine::spawn_watch`], which also counts
+//! the contact drivers, `drivers`), incidents with their outreach and credits
+//! (`incidents`), the event log followed by outgoing webhooks and alert
+//! emails, members' sign-in (`members`, `member_oidc`) and community posts
+//! checked for spam (`community_posts`).
 
 mod alert_mail;
 mod community_posts;

@@ -266,6 +266,20 @@ impl Watcher {
 
     /// Watches one stored message; `now` is the engine's clock.
     pub fn observe(&mut self, o: &Observed, ctx: Option<&MessageContext>, now: Timestamp) -> Vec<Raised> {
+        let facets = self.facets(o, ctx);
+        self.observe_with(o, ctx, &facets, now)
+    }
+
+    /// [`Watcher::observe`] with the message's facets already read (the
+    /// detectors' task reads them once for the bursts, the contact drivers
+    /// and the links to open incidents).
+    pub fn observe_with(
+        &mut self,
+        o: &Observed,
+        ctx: Option<&MessageContext>,
+        facets: &Facets,
+        now: Timestamp,
+    ) -> Vec<Raised> {
         let mut raised = Vec::new();
         if !o.inbound {
             return raised;
@@ -285,7 +299,6 @@ impl Watcher {
         if o.duplicate || o.spam {
             return raised;
         }
-        let facets = self.facets(o, ctx);
         if let Some(b) = &facets.brand
             && self.brands_seen.len() < 10_000
             && !self.brands_seen.contains(b)
@@ -297,7 +310,7 @@ impl Watcher {
             self.terms.observe(t, o.created_at);
         }
         let mut alerts = Vec::new();
-        for key in Watcher::keys(&facets) {
+        for key in Watcher::keys(facets) {
             let key = key.to_string();
             for d in &mut self.bursts {
                 let bucket_ms = d.config().bucket_ms;
@@ -310,7 +323,7 @@ impl Watcher {
         self.recent.push_back(Seen {
             id: o.id,
             at: o.created_at,
-            facets,
+            facets: facets.clone(),
             terms: terms.into_iter().map(String::into_boxed_str).collect(),
         });
         for (a, bucket_ms) in alerts {

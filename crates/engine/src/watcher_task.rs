@@ -165,13 +165,19 @@ impl Engine {
                 message.triage = stored.triage;
                 let o = Observed::of(id, false, &message);
                 let ctx = contexts.get(&id);
-                if o.created_at >= since {
+                let recent = o.created_at >= since;
+                let count = id > through && drivers::counts(&o);
+                if !recent && !count {
+                    continue;
+                }
+                let facets = watcher.facets(&o, ctx);
+                if recent {
                     // Raised before the restart, and recorded then.
-                    let _ = watcher.observe(&o, ctx, now);
+                    let _ = watcher.observe_with(&o, ctx, &facets, now);
                     watched += 1;
                 }
-                if id > through && drivers::counts(&o) {
-                    tally.add(&o, &watcher.facets(&o, ctx));
+                if count {
+                    tally.add(&o, &facets);
                     counted += 1;
                 }
             }
@@ -221,14 +227,22 @@ impl Engine {
         let ids: Vec<MessageId> = batch.iter().filter(|o| o.inbound).map(|o| o.id).collect();
         let contexts = self.contexts(ids).await;
         let now = self.clock.now();
+        let link = self.open_incidents().await;
         let mut raised = Vec::new();
-        for o in &batch {
+        let mut to_link = Vec::new();
+        // Only inbound messages are watched, counted and linked.
+        for o in batch.iter().filter(|o| o.inbound) {
             let ctx = contexts.get(&o.id);
-            raised.extend(watcher.observe(o, ctx, now));
+            // Read once: for the bursts, the drivers and the links.
+            let facets = watcher.facets(o, ctx);
+            raised.extend(watcher.observe_with(o, ctx, &facets, now));
             // Messages up to the floor were counted when the task started.
             if o.id > drivers.floor && drivers::counts(o) {
-                drivers.tally.add(o, &watcher.facets(o, ctx));
+                drivers.tally.add(o, &facets);
                 drivers.through = drivers.through.max(o.id);
+            }
+            if link && !o.duplicate {
+                to_link.push((o.id, facets, o.created_at));
             }
         }
         self.raise(raised).await;
@@ -237,13 +251,8 @@ impl Engine {
         }
         // New messages that match an open incident are linked to it (and
         // their cases); asked only while some incident is open.
-        if self.open_incidents().await {
-            let items: Vec<_> = batch
-                .iter()
-                .filter(|o| o.inbound && !o.duplicate)
-                .map(|o| (o.id, watcher.facets(o, contexts.get(&o.id)), o.created_at))
-                .collect();
-            match self.store.link_new_messages(items).await {
+        if link {
+            match self.store.link_new_messages(to_link).await {
                 Ok(0) => {}
                 Ok(n) => {
                     tracing::debug!(links = n, "messages linked to open incidents");

@@ -170,7 +170,7 @@ async fn alert_latency(base: &Option<std::path::PathBuf>) -> anyhow::Result<()> 
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let burst = firebreak_detect::BurstConfig { startup_buckets: 0, ..Default::default() };
     engine
-        .spawn_watch(WatchConfig { burst, slow_burst: None, ..WatchConfig::default() }, stop)
+        .spawn_watch(WatchConfig { burst, slow_bursts: Vec::new(), ..WatchConfig::default() }, stop)
         .map_err(anyhow::Error::msg)?;
     let token = "bench-incidents-token-0123456789".to_string();
     let web = firebreak_web::WebConfig { api_tokens: vec![token.clone()], ..Default::default() };

@@ -136,10 +136,11 @@ pub struct WatchFileConfig {
     pub max_p_value: Option<f64>,
     /// Momentum in (0, 1] at which a post is a spark (default 0.45).
     pub spark_threshold: Option<f64>,
-    /// Run the slow (six-hour) detector beside the hourly one (default true).
+    /// Run the slow (six-hour and daily) detectors beside the hourly one
+    /// (default true).
     pub slow: Option<bool>,
-    /// The UTC hour at which the slow detector's buckets start (default 0;
-    /// 5 starts them at US Eastern midnight).
+    /// The UTC hour at which the slow detectors' buckets start (default 0;
+    /// 5 starts the days, and the six-hour buckets, at US Eastern midnight).
     pub slow_starts_at_utc_hour: Option<u8>,
 }
 
@@ -414,12 +415,15 @@ fn watch_config(w: &WatchFileConfig) -> anyhow::Result<firebreak_engine::watcher
         cfg.spark.threshold = v;
     }
     if w.slow == Some(false) {
-        cfg.slow_burst = None;
-    } else if let Some(slow) = cfg.slow_burst.as_mut() {
+        cfg.slow_bursts.clear();
+    }
+    if let Some(h) = w.slow_starts_at_utc_hour
+        && h > 23
+    {
+        bail!("watch.slow_starts_at_utc_hour is {h}; it must be between 0 and 23");
+    }
+    for slow in &mut cfg.slow_bursts {
         if let Some(h) = w.slow_starts_at_utc_hour {
-            if h > 23 {
-                bail!("watch.slow_starts_at_utc_hour is {h}; it must be between 0 and 23");
-            }
             slow.offset_ms = (i64::from(h) * 3_600_000) % slow.bucket_ms;
         }
         slow.min_count = cfg.burst.min_count;

@@ -43,6 +43,7 @@ fn the_airline_storms_raise_incidents_and_the_quiet_days_few() {
     assert!(raised("2015-02-22", "brand=usairways|topic=cancellation"), "{stdout}");
     assert!(raised("2015-02-22", "brand=usairways|topic=delay"), "{stdout}");
     assert!(raised("2015-02-22", "brand=united|topic=delay"), "{stdout}");
+    assert!(raised("2015-02-22", "brand=united|topic=cancellation"), "{stdout}");
     // The quiet days (18 to 20 February) raise few.
     let quiet = incidents
         .iter()

@@ -57,7 +57,10 @@
 //! The hours of the seasonal profile are UTC hours; a rhythm in any time zone
 //! is learnt all the same, since each of the 24 factors is learnt on its own.
 //! With buckets longer than an hour, only the factors of the hours at which
-//! buckets start are used.
+//! buckets start are used. A bucket of a whole day has no time of day: its
+//! expected count is the level alone, and no seasonal factor is learnt
+//! (every bucket would start at the same hour, and the one factor would
+//! only echo the level's last changes).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -257,12 +260,17 @@ impl KeyState {
         (f64::from(self.level) * f64::from(self.season[hour].get())).max(cfg.expected_floor)
     }
 
+    /// True when buckets have a time of day to learn a rhythm from.
+    fn seasonal(cfg: &BurstConfig) -> bool {
+        cfg.bucket_ms < DAY_MS
+    }
+
     /// Folds one closed bucket into the baseline: `learn` is the count the
     /// model learns from, `shown` the one the sparkline shows.
     fn fold(&mut self, learn: f32, shown: u32, hour: usize, cfg: &BurstConfig) {
         let bit = 1u32 << hour;
         let alpha = cfg.alpha.max(1.0 / (self.history as f32 + 1.0));
-        if self.level >= LEVEL_EPS {
+        if self.level >= LEVEL_EPS && KeyState::seasonal(cfg) {
             let target = (learn / self.level).clamp(SEASON_MIN, SEASON_MAX);
             let s = self.season[hour].get();
             let learnt = if self.seen_hours & bit == 0 { target } else { s + cfg.season_alpha * (target - s) };
@@ -615,7 +623,7 @@ fn test_and_fold(
     }
     // A burst is learnt capped, but only against a baseline that exists:
     // in warm-up, or in an hour never seen, the count is the best estimate.
-    let trusted = warm && state.seen_hours & (1 << hour) != 0;
+    let trusted = warm && (!KeyState::seasonal(cfg) || state.seen_hours & (1 << hour) != 0);
     let learn =
         if anomalous && trusted { (expected * cfg.min_ratio).min(f64::from(observed)) } else { f64::from(observed) };
     state.fold(learn as f32, observed, hour, cfg);

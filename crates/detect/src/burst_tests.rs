@@ -207,3 +207,32 @@ fn bad_configurations_are_refused() {
     assert!(BurstDetector::new(BurstConfig { alpha: 0.0, ..BurstConfig::default() }).is_err());
     assert!(BurstDetector::new(BurstConfig { max_keys: 0, ..BurstConfig::default() }).is_err());
 }
+
+/// Feeds `count` events for `key` on day `day` and closes the day.
+fn feed_day(det: &mut BurstDetector, key: &str, day: i64, count: u32) -> Vec<BurstAlert> {
+    let mut alerts = Vec::new();
+    for i in 0..count {
+        alerts.extend(det.observe(key, at(day * 24, i64::from(i) * 24 * 60 / i64::from(count.max(1)))));
+    }
+    alerts.extend(det.advance(at(day * 24 + 24, 0)));
+    alerts
+}
+
+#[test]
+fn daily_buckets_learn_no_season_and_catch_a_doubled_day() {
+    let cfg = BurstConfig { bucket_ms: DAY_MS, warmup_buckets: 3, startup_buckets: 1, ..BurstConfig::default() };
+    let mut det = BurstDetector::new(cfg).unwrap();
+    // A steady week, then a day of twice and a half the volume.
+    for (day, n) in [15, 19, 14, 21, 18].into_iter().enumerate() {
+        assert!(feed_day(&mut det, "brand=united|topic=cancellation", day as i64, n).is_empty());
+    }
+    let alerts = feed_day(&mut det, "brand=united|topic=cancellation", 5, 45);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    // The expected count is the mean of the days before: every bucket
+    // starts at the same hour, so no seasonal factor bends it.
+    assert!((alerts[0].expected - 17.4).abs() < 0.5, "expected {}", alerts[0].expected);
+    let state = det.slots.iter().flatten().next().unwrap();
+    assert_eq!(state.seen_hours, 0);
+    // The storm is learnt capped at twice the expected count, not whole.
+    assert!(state.level < 22.0, "level {}", state.level);
+}

@@ -38,9 +38,11 @@ pub struct BrandRule {
 pub struct WatchConfig {
     /// The fast detector: hourly buckets, for outages that flare up.
     pub burst: BurstConfig,
-    /// The slow one: six-hour buckets, for storms that build over a day
-    /// (twice the usual volume all day long never makes one hour stand out).
-    pub slow_burst: Option<BurstConfig>,
+    /// The slow ones: six-hour buckets, for storms that build over a day
+    /// (twice the usual volume all day long never makes one hour stand
+    /// out), and daily buckets, for a day of twice the usual volume whose
+    /// quarters are each too small to stand out.
+    pub slow_bursts: Vec<BurstConfig>,
     pub spark: SparkConfig,
     pub topics: Vec<TopicRule>,
     /// The brands and their handles. With none, the brand of a message is
@@ -66,14 +68,32 @@ impl Default for WatchConfig {
             // test without a learnt dispersion, which four buckets a day
             // cannot estimate. Raised early all the same, as the count
             // crosses the threshold.
-            slow_burst: Some(BurstConfig {
-                bucket_ms: 6 * 3_600_000,
-                warmup_buckets: 4,
-                startup_buckets: 4,
-                cooldown_buckets: 2,
-                overdispersion: false,
-                ..BurstConfig::default()
-            }),
+            slow_bursts: vec![
+                BurstConfig {
+                    bucket_ms: 6 * 3_600_000,
+                    warmup_buckets: 4,
+                    startup_buckets: 4,
+                    cooldown_buckets: 2,
+                    overdispersion: false,
+                    ..BurstConfig::default()
+                },
+                // Days: the mean of the days before (there is no time of
+                // day to learn). A key is judged only after three days of
+                // history: a new key's first day is partial (it starts when
+                // the key is first seen), so its second would look doubled.
+                // A new key with a big first hour is the hourly detector's.
+                // The detector's own first two days are for learning: the
+                // first is partial too.
+                BurstConfig {
+                    bucket_ms: 24 * 3_600_000,
+                    warmup_buckets: 3,
+                    cold_min_count: u32::MAX,
+                    startup_buckets: 2,
+                    cooldown_buckets: 1,
+                    overdispersion: false,
+                    ..BurstConfig::default()
+                },
+            ],
             spark: SparkConfig::default(),
             topics: firebreak_detect::default_topics(),
             brands: Vec::new(),
@@ -169,7 +189,7 @@ struct Seen {
 /// The detectors and what they remember.
 pub struct Watcher {
     cfg: WatchConfig,
-    /// The fast detector first, then the slow one.
+    /// The fast detector first, then the slow ones.
     bursts: Vec<BurstDetector>,
     terms: EmergingTerms,
     sparks: SparkTracker,
@@ -189,7 +209,7 @@ pub struct Watcher {
 impl Watcher {
     pub fn new(cfg: WatchConfig) -> Result<Watcher, String> {
         let mut bursts = vec![BurstDetector::new(cfg.burst.clone()).map_err(|e| format!("[watch] burst: {e}"))?];
-        if let Some(slow) = &cfg.slow_burst {
+        for slow in &cfg.slow_bursts {
             bursts.push(BurstDetector::new(slow.clone()).map_err(|e| format!("[watch] slow burst: {e}"))?);
         }
         let terms = EmergingTerms::new(cfg.burst.bucket_ms, cfg.term_counters, 24)
@@ -349,6 +369,22 @@ impl Watcher {
             .filter_map(|(a, bucket_ms)| self.candidate(a, *bucket_ms))
             .map(|candidate| Raised::Burst { candidate, emerging: false })
             .collect()
+    }
+
+    /// How much stream time the burst detectors need before every key can
+    /// be judged: the longest of their start-up and warm-up periods, plus
+    /// the open bucket (four days with the default daily detector), at most
+    /// a week. The detectors re-read this much when they start.
+    pub fn warm_up_ms(&self) -> i64 {
+        self.bursts
+            .iter()
+            .map(|d| {
+                let c = d.config();
+                (i64::from(c.startup_buckets.max(c.warmup_buckets)) + 1).saturating_mul(c.bucket_ms)
+            })
+            .max()
+            .unwrap_or(0)
+            .min(7 * 24 * 3_600_000)
     }
 
     /// Bytes held by the detectors (an estimate).

@@ -28,10 +28,6 @@ pub(crate) enum Job {
 /// Batches that may wait for the detectors before `ingest` waits for room.
 const QUEUE: usize = 256;
 
-/// How far back the detectors re-read stored messages when they start: the
-/// hourly detector's start-up period.
-const WARM_MS: i64 = 72 * 3_600_000;
-
 /// Messages read per step when catching up.
 const CATCH_UP_CHUNK: u32 = 2_000;
 
@@ -125,14 +121,14 @@ impl Engine {
     }
 
     /// Catches up when the detectors start: re-reads the stored messages of
-    /// the last [`WARM_MS`] so the baselines are as they were before a
-    /// restart (what they raised then was recorded then; nothing is raised
-    /// again), and counts the contact drivers of every stored message they
+    /// the detectors' warm-up ([`Watcher::warm_up_ms`]) so the baselines are
+    /// as they were before a restart (what they raised then was recorded
+    /// then; nothing is raised again), and counts the contact drivers of every stored message they
     /// have not counted yet (messages imported while the server was down,
     /// or counted but not yet written when it stopped).
     async fn catch_up(&self, watcher: &mut Watcher) -> Drivers {
         let now = self.clock.now();
-        let since = now.plus_millis(-WARM_MS);
+        let since = now.plus_millis(-watcher.warm_up_ms());
         let bounds = self.store.watch_bounds(since).await;
         let through = self.store.drivers_through().await;
         let ((max, first_recent), through) = match (bounds, through) {

@@ -91,7 +91,7 @@ async fn a_burst_of_complaints_from_one_area_raises_a_candidate_with_evidence() 
     let app = spawn_app().await;
     // No start-up day and a short warm-up, so the test needs hours, not days.
     let burst = BurstConfig { startup_buckets: 0, warmup_buckets: 6, ..BurstConfig::default() };
-    let _stop = start(&app, WatchConfig { burst, slow_burst: None, ..WatchConfig::default() });
+    let _stop = start(&app, WatchConfig { burst, slow_bursts: Vec::new(), ..WatchConfig::default() });
     let t0 = Timestamp::parse_rfc3339("2026-11-20T00:00:00Z").unwrap();
     let mut n = 0;
     let mut msg = |at: Timestamp, text: &str| {

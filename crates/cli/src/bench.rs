@@ -68,6 +68,20 @@ pub struct IngestBench {
     /// with and without triage).
     #[arg(long)]
     detectors: bool,
+    /// Measure one part only (to profile it); the others print as 0.
+    #[arg(long, value_enum)]
+    only: Option<IngestPart>,
+}
+
+/// The parts of `bench ingest`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IngestPart {
+    /// Plain batched SQLite inserts: the baseline.
+    Raw,
+    /// `POST /api/v1/messages`, with and without triage.
+    Http,
+    /// The import path after parsing.
+    Import,
 }
 
 #[derive(Args)]
@@ -210,12 +224,12 @@ async fn start_server(
 
 async fn http_ingest_run(
     scratch: &Path,
-    bodies: Arc<Vec<Vec<u8>>>,
+    bodies: Arc<Vec<bytes::Bytes>>,
     senders: usize,
     total: usize,
     triage: Triage,
     detectors: bool,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<HttpRun> {
     let (store, url, server) = start_server(scratch, triage, detectors).await?;
     let client = bench_client()?;
     let next = Arc::new(AtomicUsize::new(0));
@@ -245,25 +259,38 @@ async fn http_ingest_run(
     }
     let secs = started.elapsed().as_secs_f64();
     let stored = store.counts().await?.messages as usize;
+    // The writer's time in its transactions, per message: the serial part
+    // of ingest, and the least disturbed by other work on the machine.
+    let writer_us = store.stats().commit_seconds.sum * 1e6 / total.max(1) as f64;
     server.abort();
     store.close().await?;
     if stored != total {
         bail!("the server stored {stored} messages, not {total}");
     }
-    Ok(total as f64 / secs)
+    Ok(HttpRun { rate: total as f64 / secs, writer_us })
+}
+
+/// One run of `POST /api/v1/messages`.
+struct HttpRun {
+    /// Messages per second, end to end.
+    rate: f64,
+    /// Microseconds per message the writer spent in its transactions.
+    writer_us: f64,
 }
 
 async fn ingest(b: IngestBench) -> anyhow::Result<()> {
     let base = airline_messages(&b.airline)?;
     let messages = cycle(&base, b.messages, "bench");
-    let bodies: Vec<Vec<u8>> = messages
+    // Each body is serialised once; a request shares it (a `Bytes` clone
+    // copies nothing), so the client's cost per request is the socket only.
+    let bodies: Vec<bytes::Bytes> = messages
         .chunks(b.batch.max(1))
         .map(|chunk| {
             let items: Vec<serde_json::Value> = chunk.iter().map(normalised::to_json).collect();
-            serde_json::to_vec(&items).expect("messages serialise")
+            bytes::Bytes::from(serde_json::to_vec(&items).expect("messages serialise"))
         })
         .collect();
-    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    let bytes: usize = bodies.iter().map(bytes::Bytes::len).sum();
     println!(
         "bench ingest: {} messages from {} real airline texts, {} per batch ({:.0} bytes per message), {} senders, {} runs",
         messages.len(),
@@ -275,47 +302,58 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
     );
     let bodies = Arc::new(bodies);
     let (mut http, mut import_path, mut raw, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut untriaged, mut triage_ratios) = (Vec::new(), Vec::new());
+    let (mut untriaged, mut triage_ratios, mut writer_ratios) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..b.runs {
-        let dir = Scratch::new(&b.scratch, &format!("raw-{run}"))?;
-        let m = messages.clone();
-        let d = dir.0.clone();
-        let batch = b.batch;
-        let report = tokio::task::spawn_blocking(move || firebreak_store::run_raw_baseline(&d, &m, batch)).await??;
-        let raw_rate = report.per_second();
-        drop(dir);
-
-        let dir = Scratch::new(&b.scratch, &format!("http-{run}"))?;
-        let http_rate =
-            http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::On, b.detectors).await?;
-        drop(dir);
-
-        let dir = Scratch::new(&b.scratch, &format!("plain-{run}"))?;
-        let plain_rate =
-            http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), Triage::Off, b.detectors).await?;
-        drop(dir);
-
-        let dir = Scratch::new(&b.scratch, &format!("import-{run}"))?;
-        let store = Arc::new(SqliteStore::open(&dir.0, SqliteOptions::default())?);
-        let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
-        let started = Instant::now();
-        import::ingest_all(&engine, messages.clone(), import::BATCH).await?;
-        let import_rate = messages.len() as f64 / started.elapsed().as_secs_f64();
-        store.close().await?;
-        drop(dir);
+        let runs = |part: IngestPart| b.only.is_none_or(|only| only == part);
+        let (mut raw_rate, mut http_rate, mut plain_rate, mut import_rate) = (0.0, 0.0, 0.0, 0.0);
+        if runs(IngestPart::Raw) {
+            let dir = Scratch::new(&b.scratch, &format!("raw-{run}"))?;
+            let m = messages.clone();
+            let d = dir.0.clone();
+            let batch = b.batch;
+            let report =
+                tokio::task::spawn_blocking(move || firebreak_store::run_raw_baseline(&d, &m, batch)).await??;
+            raw_rate = report.per_second();
+        }
+        let (mut writer_on, mut writer_off) = (0.0, 0.0);
+        if runs(IngestPart::Http) {
+            // With and without triage take turns at going first, so neither
+            // always follows the same work (and its disk writes).
+            let order = if run % 2 == 0 { [Triage::On, Triage::Off] } else { [Triage::Off, Triage::On] };
+            for triage in order {
+                let dir = Scratch::new(&b.scratch, &format!("http-{run}"))?;
+                let r = http_ingest_run(&dir.0, bodies.clone(), b.senders, messages.len(), triage, b.detectors).await?;
+                match triage {
+                    Triage::On => (http_rate, writer_on) = (r.rate, r.writer_us),
+                    Triage::Off => (plain_rate, writer_off) = (r.rate, r.writer_us),
+                }
+            }
+        }
+        if runs(IngestPart::Import) {
+            let dir = Scratch::new(&b.scratch, &format!("import-{run}"))?;
+            let store = Arc::new(SqliteStore::open(&dir.0, SqliteOptions::default())?);
+            let engine = Arc::new(Engine::new(store.clone(), Arc::new(firebreak_domain::SystemClock)));
+            let started = Instant::now();
+            import::ingest_all(&engine, messages.clone(), import::BATCH).await?;
+            import_rate = messages.len() as f64 / started.elapsed().as_secs_f64();
+            store.close().await?;
+        }
 
         println!(
-            "  run {}: http {:>7.0} msg/s (without triage {:>7.0}, ratio {:.2})   import {:>7.0} msg/s   \
-             raw sqlite {:>7.0} msg/s   http/raw {:.2}",
+            "  run {}: http {:>7.0} msg/s (without triage {:>7.0}, ratio {:.2}; writer {:.1}/{:.1} us/msg)   \
+             import {:>7.0} msg/s   raw sqlite {:>7.0} msg/s   http/raw {:.2}",
             run + 1,
             http_rate,
             plain_rate,
             http_rate / plain_rate,
+            writer_on,
+            writer_off,
             import_rate,
             raw_rate,
             http_rate / raw_rate
         );
         untriaged.push(plain_rate);
+        writer_ratios.push(writer_off / writer_on);
         triage_ratios.push(http_rate / plain_rate);
         http.push(http_rate);
         import_path.push(import_rate);
@@ -329,9 +367,11 @@ async fn ingest(b: IngestBench) -> anyhow::Result<()> {
         median(raw.clone())
     );
     println!(
-        "median: http without triage {:.0} msg/s; with/without triage {:.2}",
+        "median: http without triage {:.0} msg/s; with/without triage {:.2} (the writer's time per message, \
+         without/with: {:.2})",
         median(untriaged),
-        median(triage_ratios)
+        median(triage_ratios),
+        median(writer_ratios)
     );
     println!(
         "median ratio http/raw {:.2}, import/raw {:.2}",

@@ -49,25 +49,47 @@ fn clamp_u64(v: u64) -> i64 {
 }
 
 /// A message ready for the writer: what can be computed before the writer
-/// takes it (serialising the judgement) is done on the caller's thread, so
-/// the single writer spends its time on the database only.
+/// takes it (serialising the judgement, the keys of its entity index
+/// entries) is done on the caller's thread, so the single writer spends its
+/// time on the database only.
 pub struct Prepared {
     pub message: NewMessage,
     pub triage_json: Option<String>,
+    /// (lower-cased value, kind) of each entity worth an index entry.
+    pub entity_keys: Vec<(String, &'static str)>,
 }
 
 impl Prepared {
     pub fn new(message: NewMessage) -> Prepared {
         let triage_json = message.triage.as_ref().map(super::judgement::to_column);
-        Prepared { message, triage_json }
+        let entity_keys = message
+            .triage
+            .iter()
+            .flat_map(|j| &j.entities)
+            .filter(|e| indexed(e.kind))
+            .map(|e| (e.text.to_lowercase(), e.kind.as_str()))
+            .collect();
+        Prepared { message, triage_json, entity_keys }
     }
 }
 
+/// An entity index entry of a message just written, waiting for the end of
+/// its group (see [`index_entities`]).
+pub struct EntityEntry {
+    value: String,
+    kind: &'static str,
+    message: i64,
+}
+
+/// Writes a batch's new messages (their authors, conversations and cases
+/// first) and raises the counts of re-deliveries. The entity index entries
+/// of the new messages are added to `entities`, for [`index_entities`].
 pub fn insert_messages(
     conn: &Connection,
     policies: &Policies,
-    batch: &[Prepared],
+    batch: &mut [Prepared],
     now: Timestamp,
+    entities: &mut Vec<EntityEntry>,
 ) -> Result<Vec<IngestOutcome>, StoreError> {
     let mut insert = conn.prepare_cached(INSERT_MESSAGE)?;
     let mut find = conn.prepare_cached(FIND_MESSAGE)?;
@@ -125,15 +147,23 @@ pub fn insert_messages(
             return Err(StoreError::Database(format!("message {} was not inserted", m.external_id)));
         }
         let id = conn.last_insert_rowid();
-        if let Some(j) = j {
-            let mut entity = conn.prepare_cached(INSERT_ENTITY)?;
-            for e in j.entities.iter().filter(|e| indexed(e.kind)) {
-                entity.execute(params![e.text.to_lowercase(), e.kind.as_str(), id])?;
-            }
-        }
+        entities.extend(p.entity_keys.drain(..).map(|(value, kind)| EntityEntry { value, kind, message: id }));
         out.push(IngestOutcome { id: MessageId(id), duplicate: false });
     }
     Ok(out)
+}
+
+/// Writes the entity index entries of a group's new messages, in key order,
+/// once the group's jobs are done: outside their savepoints (no page is
+/// copied to a statement journal first), and each B-tree leaf visited once
+/// for all its new entries, not once per message in arrival order.
+pub fn index_entities(conn: &Connection, mut entries: Vec<EntityEntry>) -> Result<(), StoreError> {
+    entries.sort_unstable_by(|a, b| (&a.value, a.kind, a.message).cmp(&(&b.value, b.kind, b.message)));
+    let mut insert = conn.prepare_cached(INSERT_ENTITY)?;
+    for e in &entries {
+        insert.execute(params![e.value, e.kind, e.message])?;
+    }
+    Ok(())
 }
 
 /// The id of the row an `INSERT OR IGNORE` just wrote, or an error when it

@@ -46,9 +46,10 @@ enum Work {
     Command(Command),
 }
 
-/// What a unit of work produced.
+/// What a unit of work produced. A batch of messages goes back with its
+/// outcomes, so the caller's thread frees it, not the writer's.
 enum Output {
-    Ingest(Vec<IngestOutcome>),
+    Ingest(Vec<IngestOutcome>, Vec<rows::Prepared>),
     Customers(Vec<CustomerOutcome>),
     Command(Box<dyn Any + Send>),
 }
@@ -87,7 +88,7 @@ impl WriterHandle {
     pub async fn ingest(&self, batch: Vec<NewMessage>) -> Result<Vec<IngestOutcome>, StoreError> {
         let batch = batch.into_iter().map(rows::Prepared::new).collect();
         match self.submit(Work::Ingest(batch)).await? {
-            Output::Ingest(o) => Ok(o),
+            Output::Ingest(o, _spent) => Ok(o),
             _ => Err(StoreError::Database("the writer answered the wrong job".into())),
         }
     }
@@ -99,7 +100,7 @@ impl WriterHandle {
     {
         let batch = batch.into_iter().map(rows::Prepared::new).collect();
         match self.submit(Work::IngestThen(batch, Box::new(then))).await? {
-            Output::Ingest(o) => Ok(o),
+            Output::Ingest(o, _spent) => Ok(o),
             _ => Err(StoreError::Database("the writer answered the wrong job".into())),
         }
     }
@@ -222,25 +223,34 @@ fn commit_group(
         let floor = rows::max_message_id(&tx)?;
         let policies = cases::Policies::load(&tx, reopen_window_ms)?;
         let mut results = Vec::with_capacity(works.len());
+        // The entity index entries of the jobs that succeed, written once at
+        // the end (see `rows::index_entities`).
+        let mut entities = Vec::new();
         for work in works {
             let mut sp = tx.savepoint()?;
+            let mut mine = Vec::new();
             let r = match work {
-                Work::Ingest(batch) => rows::insert_messages(&sp, &policies, &batch, now).map(Output::Ingest),
-                Work::IngestThen(batch, then) => rows::insert_messages(&sp, &policies, &batch, now)
-                    .and_then(|o| then(&sp, &o, now).map(|()| Output::Ingest(o))),
+                Work::Ingest(mut batch) => {
+                    rows::insert_messages(&sp, &policies, &mut batch, now, &mut mine).map(|o| Output::Ingest(o, batch))
+                }
+                Work::IngestThen(mut batch, then) => rows::insert_messages(&sp, &policies, &mut batch, now, &mut mine)
+                    .and_then(|o| then(&sp, &o, now).map(|()| Output::Ingest(o, batch))),
                 Work::Customers(batch) => rows::upsert_customers(&sp, &batch, now).map(Output::Customers),
                 Work::Command(f) => f(&sp, &policies, now).map(Output::Command),
             };
             if r.is_err() {
                 sp.rollback()?;
+            } else {
+                entities.append(&mut mine);
             }
             sp.commit()?;
             results.push(r);
         }
+        rows::index_entities(&tx, entities)?;
         let new: usize = results
             .iter()
             .map(|r| match r {
-                Ok(Output::Ingest(o)) => o.iter().filter(|o| !o.duplicate).count(),
+                Ok(Output::Ingest(o, _)) => o.iter().filter(|o| !o.duplicate).count(),
                 _ => 0,
             })
             .sum();
@@ -258,7 +268,7 @@ fn commit_group(
             stats.commit_seconds.observe(started.elapsed().as_secs_f64());
             stats.group_messages.observe(messages as f64);
             for (r, reply) in results.into_iter().zip(replies) {
-                if let Ok(Output::Ingest(outcomes)) = &r {
+                if let Ok(Output::Ingest(outcomes, _)) = &r {
                     let dup = outcomes.iter().filter(|o| o.duplicate).count() as u64;
                     stats.messages_duplicate.fetch_add(dup, Ordering::Relaxed);
                     stats.messages_stored.fetch_add(outcomes.len() as u64 - dup, Ordering::Relaxed);

@@ -120,9 +120,7 @@ pub fn member_cookie_name(secure: bool) -> &'static str {
 
 /// The `Set-Cookie` value that opens a member session.
 pub fn member_session_cookie(secure: bool, value: &str, max_age_secs: i64) -> String {
-    let name = member_cookie_name(secure);
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
+    set_cookie(member_cookie_name(secure), secure, value, max_age_secs)
 }
 
 async fn member_principal(state: &AppState, headers: &HeaderMap) -> Result<Option<MemberPrincipal>, Problem> {
@@ -139,7 +137,12 @@ pub fn cookie_name(secure: bool) -> &'static str {
 
 /// The `Set-Cookie` value that opens a session.
 pub fn session_cookie(secure: bool, value: &str, max_age_secs: i64) -> String {
-    let name = cookie_name(secure);
+    set_cookie(cookie_name(secure), secure, value, max_age_secs)
+}
+
+/// A session cookie's `Set-Cookie` value: staff's and members' have the
+/// same properties, under their own names.
+fn set_cookie(name: &str, secure: bool, value: &str, max_age_secs: i64) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }

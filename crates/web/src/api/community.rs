@@ -14,7 +14,7 @@ use axum::{
 use firebreak_community::{
     BoardId, BoardVisibility, IdeaId, IdeaStatus, MemberId, PostId, TopicId, TopicKind, ledger::Redemption,
 };
-use firebreak_store::{NewBoard, NewIdea, NewTopic};
+use firebreak_store::{CommunityStoreError, NewBoard, NewIdea, NewTopic};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -32,6 +32,11 @@ fn id(s: &str, what: &str) -> Result<i64, Problem> {
 
 fn to_json<T: serde::Serialize>(v: T) -> Answer {
     serde_json::to_value(v).map(Json).map_err(Problem::internal)
+}
+
+/// The JSON answer of a community store call, or its problem.
+fn answer<T: serde::Serialize>(r: Result<T, CommunityStoreError>) -> Answer {
+    to_json(r.map_err(community_problem)?)
 }
 
 /// `GET /api/v1/community/boards`.
@@ -62,7 +67,7 @@ pub async fn create_board(
 ) -> Answer {
     let b = body(b)?;
     let new = NewBoard { slug: b.slug, name: b.name, description: b.description, visibility: b.visibility };
-    to_json(state.engine().store().create_board(v.require()?, new).await.map_err(community_problem)?)
+    answer(state.engine().store().create_board(v.require()?, new).await)
 }
 
 /// `GET /api/v1/community/boards/{slug}/topics`.
@@ -131,7 +136,7 @@ pub async fn reply(
 ) -> Answer {
     let b = body(b)?;
     let topic = TopicId(id(&t, "topic")?);
-    to_json(state.engine().community_reply(v.require()?, topic, b.body).await.map_err(community_problem)?)
+    answer(state.engine().community_reply(v.require()?, topic, b.body).await)
 }
 
 #[derive(Deserialize)]
@@ -160,7 +165,7 @@ pub async fn accept(
 /// `POST /api/v1/community/posts/{id}/kudos`.
 pub async fn kudos(State(state): State<AppState>, v: Viewer, Path(p): Path<String>) -> Answer {
     let post = PostId(id(&p, "post")?);
-    to_json(state.engine().store().give_kudos(v.require()?, post, points(&state)).await.map_err(community_problem)?)
+    answer(state.engine().store().give_kudos(v.require()?, post, points(&state)).await)
 }
 
 /// `PATCH /api/v1/community/posts/{id}`: edits a post (its author).
@@ -172,7 +177,7 @@ pub async fn edit(
 ) -> Answer {
     let b = body(b)?;
     let post = PostId(id(&p, "post")?);
-    to_json(state.engine().store().edit_post(v.require()?, post, b.body).await.map_err(community_problem)?)
+    answer(state.engine().store().edit_post(v.require()?, post, b.body).await)
 }
 
 #[derive(Deserialize)]
@@ -190,7 +195,7 @@ pub async fn report(
 ) -> Answer {
     let b = body(b)?;
     let post = PostId(id(&p, "post")?);
-    to_json(state.engine().store().report_post(v.require()?, post, b.reason).await.map_err(community_problem)?)
+    answer(state.engine().store().report_post(v.require()?, post, b.reason).await)
 }
 
 /// `POST /api/v1/community/posts/{id}/hide` (staff): answers the reversals.
@@ -221,14 +226,7 @@ pub async fn lock(
 ) -> Answer {
     let b = body(b)?;
     let topic = TopicId(id(&t, "topic")?);
-    to_json(
-        state
-            .engine()
-            .store()
-            .set_topic_locked(v.require()?, topic, b.locked, b.reason)
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().set_topic_locked(v.require()?, topic, b.locked, b.reason).await)
 }
 
 #[derive(Deserialize)]
@@ -246,14 +244,7 @@ pub async fn move_topic(
 ) -> Answer {
     let b = body(b)?;
     let topic = TopicId(id(&t, "topic")?);
-    to_json(
-        state
-            .engine()
-            .store()
-            .move_topic(v.require()?, topic, BoardId(b.board), b.reason)
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().move_topic(v.require()?, topic, BoardId(b.board), b.reason).await)
 }
 
 #[derive(Deserialize)]
@@ -271,14 +262,7 @@ pub async fn ban(
 ) -> Answer {
     let b = body(b)?;
     let member = MemberId(id(&m, "member")?);
-    to_json(
-        state
-            .engine()
-            .store()
-            .set_member_banned(v.require()?, member, b.banned, b.reason)
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().set_member_banned(v.require()?, member, b.banned, b.reason).await)
 }
 
 /// `GET /api/v1/community/members/{id}`: the public profile.
@@ -326,14 +310,7 @@ pub struct IdeaBody {
 /// `POST /api/v1/community/ideas`.
 pub async fn create_idea(State(state): State<AppState>, v: Viewer, b: Result<Json<IdeaBody>, JsonRejection>) -> Answer {
     let b = body(b)?;
-    to_json(
-        state
-            .engine()
-            .store()
-            .create_idea(v.require()?, NewIdea { title: b.title, body: b.body })
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().create_idea(v.require()?, NewIdea { title: b.title, body: b.body }).await)
 }
 
 /// `GET /api/v1/community/ideas/{id}`: the idea and staff's answer.
@@ -360,13 +337,13 @@ pub async fn answer_idea(
 ) -> Answer {
     let b = body(b)?;
     let idea = IdeaId(id(&i, "idea")?);
-    to_json(state.engine().store().answer_idea(v.require()?, idea, b.body).await.map_err(community_problem)?)
+    answer(state.engine().store().answer_idea(v.require()?, idea, b.body).await)
 }
 
 /// `POST /api/v1/community/ideas/{id}/votes`.
 pub async fn vote(State(state): State<AppState>, v: Viewer, Path(i): Path<String>) -> Answer {
     let idea = IdeaId(id(&i, "idea")?);
-    to_json(state.engine().store().vote(v.require()?, idea).await.map_err(community_problem)?)
+    answer(state.engine().store().vote(v.require()?, idea).await)
 }
 
 #[derive(Deserialize)]
@@ -383,14 +360,7 @@ pub async fn idea_status(
 ) -> Answer {
     let b = body(b)?;
     let idea = IdeaId(id(&i, "idea")?);
-    to_json(
-        state
-            .engine()
-            .store()
-            .set_idea_status(v.require()?, idea, b.status, points(&state))
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().set_idea_status(v.require()?, idea, b.status, points(&state)).await)
 }
 
 #[derive(Deserialize)]
@@ -409,14 +379,7 @@ pub async fn merge(
 ) -> Answer {
     let b = body(b)?;
     let idea = IdeaId(id(&i, "idea")?);
-    to_json(
-        state
-            .engine()
-            .store()
-            .merge_ideas(v.require()?, idea, IdeaId(b.into), b.reason)
-            .await
-            .map_err(community_problem)?,
-    )
+    answer(state.engine().store().merge_ideas(v.require()?, idea, IdeaId(b.into), b.reason).await)
 }
 
 /// `GET /api/v1/community/points`: the caller's balance, rank and ledger.
@@ -451,12 +414,12 @@ pub async fn redeem(State(state): State<AppState>, v: Viewer, b: Result<Json<Red
 /// `GET /api/v1/community/ledger` (staff): every account's balance and the
 /// sum (zero when the books balance).
 pub async fn ledger(State(state): State<AppState>) -> Answer {
-    to_json(state.engine().store().ledger_totals().await.map_err(community_problem)?)
+    answer(state.engine().store().ledger_totals().await)
 }
 
 /// `GET /api/v1/community/counts` (staff): row counts of the community.
 pub async fn counts(State(state): State<AppState>) -> Answer {
-    to_json(state.engine().store().community_counts().await.map_err(community_problem)?)
+    answer(state.engine().store().community_counts().await)
 }
 
 /// `GET /api/v1/community/search?q=`.
@@ -479,7 +442,7 @@ pub async fn value(State(state): State<AppState>) -> Answer {
 /// opened or joined; asking again answers the same case.
 pub async fn topic_to_case(State(state): State<AppState>, v: Viewer, Path(t): Path<String>) -> Answer {
     let topic = TopicId(id(&t, "topic")?);
-    to_json(state.engine().store().topic_to_case(v.require()?, topic).await.map_err(community_problem)?)
+    answer(state.engine().store().topic_to_case(v.require()?, topic).await)
 }
 
 /// `GET /api/v1/customers/{id}/community` (staff): what the customer's
@@ -492,7 +455,7 @@ pub async fn customer_community(
     let customer =
         c.parse::<i64>().map_err(|_| Problem::refused(Code::NotFound, "not_found", "There is no such customer."))?;
     let limit = q.get("limit").and_then(|l| l.parse::<u32>().ok()).unwrap_or(20).clamp(1, 100);
-    to_json(state.engine().store().customer_community(customer, limit).await.map_err(community_problem)?)
+    answer(state.engine().store().customer_community(customer, limit).await)
 }
 
 /// `GET /api/v1/community/rounds`: the charity rounds, newest first.
@@ -511,7 +474,7 @@ pub struct RoundBody {
 pub async fn open_round(State(state): State<AppState>, v: Viewer, b: Result<Json<RoundBody>, JsonRejection>) -> Answer {
     let b = body(b)?;
     let new = firebreak_store::NewCharityRound { title: b.title, charities: b.charities };
-    to_json(state.engine().store().open_charity_round(v.require()?, new).await.map_err(community_problem)?)
+    answer(state.engine().store().open_charity_round(v.require()?, new).await)
 }
 
 /// `GET /api/v1/community/rounds/{id}`.
@@ -535,7 +498,7 @@ pub async fn vote_in_round(
 ) -> Answer {
     let b = body(b)?;
     let round = rounds::round_id(&r)?;
-    to_json(state.engine().store().vote_in_round(v.require()?, round, b.charity).await.map_err(community_problem)?)
+    answer(state.engine().store().vote_in_round(v.require()?, round, b.charity).await)
 }
 
 #[derive(Deserialize)]
@@ -555,14 +518,14 @@ pub async fn donate(
     let b = body(b)?;
     let round = rounds::round_id(&r)?;
     let store = state.engine().store();
-    to_json(store.donate_to_round(v.require()?, round, b.request_id, b.amount).await.map_err(community_problem)?)
+    answer(store.donate_to_round(v.require()?, round, b.request_id, b.amount).await)
 }
 
 /// `POST /api/v1/community/rounds/{id}/close` (staff): pays the pot to the
 /// charity with the most votes.
 pub async fn close_round(State(state): State<AppState>, v: Viewer, Path(r): Path<String>) -> Answer {
     let round = rounds::round_id(&r)?;
-    to_json(state.engine().store().close_charity_round(v.require()?, round).await.map_err(community_problem)?)
+    answer(state.engine().store().close_charity_round(v.require()?, round).await)
 }
 
 /// `GET /api/v1/community/ideas/{id}/comments`, oldest first.
@@ -580,7 +543,7 @@ pub async fn comment_idea(
 ) -> Answer {
     let b = body(b)?;
     let idea = IdeaId(id(&i, "idea")?);
-    to_json(state.engine().store().comment_on_idea(v.require()?, idea, b.body).await.map_err(community_problem)?)
+    answer(state.engine().store().comment_on_idea(v.require()?, idea, b.body).await)
 }
 
 /// `GET /api/v1/community/ideas/{id}/links` (staff): the cases and

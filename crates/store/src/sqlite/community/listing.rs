@@ -12,7 +12,8 @@ use crate::community::{BoardSummary, LedgerEntry, ModerationEntry, TopicSummary}
 /// The most rows one list answers.
 const MAX_ROWS: u32 = 500;
 
-fn board_from_row(r: &Row<'_>) -> rusqlite::Result<Board> {
+/// A board from `id, slug, name, description, visibility`.
+pub(super) fn board_from_row(r: &Row<'_>) -> rusqlite::Result<Board> {
     let v: String = r.get(4)?;
     Ok(Board {
         id: BoardId(r.get(0)?),

@@ -2,11 +2,11 @@
 //! then its posts in order), post revisions, topic search over FTS5, open
 //! reports, and row counts.
 
-use firebreak_community::{Actor, Board, BoardId, BoardVisibility, MemberId, PostId, PostRevision, Report, TopicId};
+use firebreak_community::{Actor, BoardId, MemberId, PostId, PostRevision, Report, TopicId};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{
-    Result, bad_value,
+    Result,
     forum::{POST_COLUMNS, load_topic, may_see, post_from_row},
     ts,
 };
@@ -30,16 +30,7 @@ pub fn topic_page(c: &Connection, viewer: Option<Actor>, id: TopicId) -> Result<
     }
     let board = c
         .prepare_cached("SELECT id, slug, name, description, visibility FROM community_boards WHERE id = ?1")?
-        .query_row([topic.board.0], |r| {
-            let v: String = r.get(4)?;
-            Ok(Board {
-                id: BoardId(r.get(0)?),
-                slug: r.get(1)?,
-                name: r.get(2)?,
-                description: r.get(3)?,
-                visibility: BoardVisibility::parse(&v).ok_or_else(|| bad_value(4, "board visibility", v.clone()))?,
-            })
-        })?;
+        .query_row([topic.board.0], super::listing::board_from_row)?;
     let mut stmt = c.prepare_cached(&format!(
         "SELECT {POST_COLUMNS}, m.display_name, p.kudos FROM community_posts p \
          JOIN community_members m ON m.id = p.author_id \
